@@ -1,0 +1,92 @@
+"""Panelflow: children's social care decision-making panels as executable BPMN workflows."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app import api, cli, web
+from app.config import ROOT, STATIC_SETTINGS, from_environment
+from app.engine.parsing import BpmnProblems
+from app.extensions import db, migrate
+from app.scheduler import start_in_background
+from app.services.deployment import deploy_directory
+
+log = logging.getLogger(__name__)
+DEV_SECRET = "development-only-secret-not-for-production"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # We issue BEGIN ourselves (below) so that writers queue instead of failing.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        # SQLite has no row locks: take the write lock up front so two requests advancing
+        # the same instance run one after the other, never interleaved.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _check_secret(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["PANELFLOW_ENV"] in ("development", "testing"):
+        app.config["SECRET_KEY"] = DEV_SECRET
+        return
+    raise RuntimeError("SECRET_KEY must be set outside development")
+
+
+def deploy_processes(app: Flask) -> list[tuple[str, int, bool]]:
+    """Deploy changed diagrams from processes/; skipped until the tables exist."""
+    with app.app_context():
+        if not inspect(db.engine).has_table("process_model_versions"):
+            log.warning("Database not migrated yet; diagrams not deployed")
+            return []
+        try:
+            results = deploy_directory(Path(app.config["PROCESSES_DIR"]))
+            db.session.commit()
+            return results
+        except IntegrityError:
+            db.session.rollback()  # another worker deployed the same version first
+            return []
+        except BpmnProblems:
+            db.session.rollback()
+            raise
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder="templates", static_folder="static")
+    app.config.update(STATIC_SETTINGS)
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    _check_secret(app)
+    if app.config["PANELFLOW_ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    api.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+
+    if app.config["DEPLOY_ON_START"]:
+        deploy_processes(app)
+    if app.config["RUN_SCHEDULER"]:
+        start_in_background(app)
+    return app

@@ -1,0 +1,39 @@
+"""Signing in for API clients."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api import schemas
+from app.extensions import db
+from app.security import signed_in_user
+from app.services import auth
+from app.services.errors import Unauthorised
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    @blp.arguments(schemas.TokenRequest)
+    @blp.response(200, schemas.TokenResponse)
+    @blp.alt_response(401, schema=schemas.ErrorSchema)
+    def post(self, body):
+        """Exchange a username and password for a bearer token."""
+        user = auth.authenticate(body["username"], body["password"])
+        if user is None:
+            raise Unauthorised("Wrong username or password")
+        token, expires_at = auth.issue_token(user)
+        db.session.commit()
+        return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/me")
+class MeView(MethodView):
+    @blp.response(200, schemas.Me)
+    @blp.alt_response(401, schema=schemas.ErrorSchema)
+    def get(self):
+        """The signed-in user and their roles."""
+        user = signed_in_user()
+        return {"username": user.username, "display_name": user.display_name,
+                "roles": sorted(user.role_keys)}

@@ -1,0 +1,78 @@
+"""Command-line tasks: `flask deploy`, `flask seed-demo`, `flask run-due`, `flask scheduler`."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app import demo
+from app.engine.parsing import BpmnProblems
+from app.extensions import db
+from app.scheduler import run_forever
+from app.services.deployment import deploy_directory
+from app.services.timers import run_due
+
+
+@click.command("deploy")
+def deploy_command() -> None:
+    """Deploy every changed diagram under processes/ as a new version."""
+    try:
+        results = deploy_directory(Path(current_app.config["PROCESSES_DIR"]))
+    except BpmnProblems as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"error: {problem.message} (element {problem.element_id}, "
+                       f"line {problem.line})", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    for key, version, created in results:
+        click.echo(f"{key}: version {version} {'deployed' if created else 'unchanged'}")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo users (never in production)."""
+    if current_app.config["PANELFLOW_ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded in production")
+    created = demo.seed(Path(current_app.config["PROCESSES_DIR"]),
+                        current_app.config["DEMO_PASSWORD"])
+    db.session.commit()
+    click.echo(f"demo users created: {', '.join(created) or 'none (already there)'}")
+
+
+def _parse_time(_ctx, _param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2027-01-31T09:00:00+00:00") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("include a UTC offset, e.g. +00:00")
+    return moment
+
+
+@click.command("run-due")
+@click.option("--as-of", callback=_parse_time, help="Act as if it were this time (ISO 8601).")
+def run_due_command(as_of: datetime | None) -> None:
+    """Fire every timer that is due now (or at --as-of) and print what fired."""
+    fired = run_due(as_of)
+    for item in fired:
+        outcome = item.get("error") or item.get("status")
+        click.echo(f"fired timer due {item['due_at'].isoformat()} on instance "
+                   f"{item['instance_id']}: {outcome}")
+    click.echo(f"{len(fired)} timer(s) fired")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Fire due timers every PANELFLOW_SCHEDULER_INTERVAL seconds until stopped."""
+    run_forever(current_app._get_current_object(), threading.Event())
+
+
+def init_app(app: Flask) -> None:
+    for command in (deploy_command, seed_demo_command, run_due_command, scheduler_command):
+        app.cli.add_command(command)

@@ -1,0 +1,48 @@
+"""Configuration read from the environment.
+
+`create_app` takes an optional mapping that overrides anything here, which is how tests
+point the app at a throwaway database.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    instance = ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'panelflow.db'}"
+
+
+def from_environment() -> dict:
+    """Settings from environment variables, with development defaults."""
+    env = os.environ.get("PANELFLOW_ENV", "development")
+    return {
+        "PANELFLOW_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _default_database_url(),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "PROCESSES_DIR": os.environ.get("PANELFLOW_PROCESSES_DIR", str(ROOT / "processes")),
+        "FORMS_DIR": os.environ.get("PANELFLOW_FORMS_DIR", str(ROOT / "forms")),
+        "TOKEN_TTL_HOURS": int(os.environ.get("PANELFLOW_TOKEN_TTL_HOURS", "12")),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo"),
+        "DEPLOY_ON_START": os.environ.get("PANELFLOW_DEPLOY_ON_START", "1") == "1",
+        "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
+        "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
+    }
+
+
+# Fixed settings that are not meant to be changed per deployment.
+STATIC_SETTINGS = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "API_TITLE": "Panelflow API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "JSON_SORT_KEYS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}

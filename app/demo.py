@@ -1,0 +1,62 @@
+"""Demo users: one per role that a lane in processes/ names, plus a few extras."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from app.engine.parsing import NSMAP, role_key
+from app.extensions import db
+from app.models import Role, User
+from app.services.auth import hash_password
+
+# Fictional people; the product models roles, never the council's real staff.
+DISPLAY_NAMES = {
+    "social_worker": "Sam Carter (Social Worker)",
+    "social_worker_2": "Priya Lane (Social Worker)",
+    "team_manager": "Alex Morgan (Team Manager)",
+    "service_manager": "Jordan Reeve (Service Manager)",
+    "panel_administrator": "Casey Hughes (Panel Administrator)",
+    "panel_chair": "Robin Ellis (Panel Chair)",
+    "process_owner": "Morgan Blake (Process Owner)",
+    "manager": "Taylor Quinn (Manager)",
+}
+EXTRA_USERS = {"social_worker_2": ["social_worker"], "process_owner": ["process_owner"],
+               "manager": ["manager"]}
+
+
+def lane_roles(processes_dir: Path) -> dict[str, str]:
+    """Role key → lane name for every lane of every diagram."""
+    roles: dict[str, str] = {}
+    for path in sorted(processes_dir.rglob("*.bpmn")):
+        tree = etree.parse(str(path))
+        for lane in tree.xpath("//bpmn:lane", namespaces=NSMAP):
+            key = role_key(lane.get("name"))
+            if key:
+                roles.setdefault(key, lane.get("name"))
+    return roles
+
+
+def seed(processes_dir: Path, password: str) -> list[str]:
+    """Create missing roles and demo users; returns the usernames created."""
+    wanted = lane_roles(processes_dir)
+    for key in ("process_owner", "manager"):
+        wanted.setdefault(key, key.replace("_", " ").title())
+    for key, name in wanted.items():
+        if db.session.get(Role, key) is None:
+            db.session.add(Role(key=key, name=name))
+    db.session.flush()
+    users = {key: [key] for key in wanted} | EXTRA_USERS
+    created = []
+    hashed = hash_password(password)
+    for username, role_keys in users.items():
+        if db.session.scalar(db.select(User).where(User.username == username)) is not None:
+            continue
+        db.session.add(User(
+            username=username,
+            display_name=DISPLAY_NAMES.get(username, username.replace("_", " ").title()),
+            password_hash=hashed, team="Locality Team A",
+            roles=[db.session.get(Role, k) for k in role_keys],
+        ))
+        created.append(username)
+    return created

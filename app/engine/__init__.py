@@ -1,0 +1,1 @@
+"""The SpiffWorkflow wrapper. It depends on no web or database code."""

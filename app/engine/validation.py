@@ -1,0 +1,135 @@
+"""Checks that go beyond "the engine can parse it": what our app needs to run a diagram.
+
+Each problem names the element and line so the modeler can select the culprit.
+"""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from app.engine.parsing import NSMAP, BpmnProblems, ParsedModel, Problem, parse_model
+from app.engine.sandbox import check_expression, check_script
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def _owner_id(element: etree._Element) -> str | None:
+    while element is not None:
+        if element.get("id"):
+            return element.get("id")
+        element = element.getparent()
+    return None
+
+
+def _literal(source: str):
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _check_timer(kind: str, source: str) -> str | None:
+    """Expression errors, plus the ISO 8601 meaning of a literal, which would only fail later."""
+    error = check_expression(source)
+    if error:
+        return f"Timer expression {source!r} is not a valid expression: {error}"
+    literal = _literal(source)
+    if literal is None:
+        return None  # a variable or computed value: checked when the timer is reached
+    if not isinstance(literal, str):
+        return f"Timer expression {source!r} must give an ISO 8601 string"
+    try:
+        if kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(literal)
+        elif kind == "timeDate":
+            TimerEventDefinition.get_datetime(literal)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(literal)
+    except Exception:
+        return f"Timer expression {source!r} is not a valid ISO 8601 {kind[4:].lower()}"
+    return None
+
+
+def _check_expressions(root: etree._Element) -> list[Problem]:
+    problems: list[Problem] = []
+    for el in root.xpath("//bpmn:conditionExpression", namespaces=NSMAP):
+        text = (el.text or "").strip()
+        error = check_expression(text) if text else "Condition is empty"
+        if error:
+            problems.append(Problem(f"Condition {text!r}: {error}", _owner_id(el), el.sourceline))
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        for el in root.xpath(f"//bpmn:{kind}", namespaces=NSMAP):
+            text = (el.text or "").strip()
+            error = _check_timer(kind, text) if text else "Timer has no expression"
+            if error:
+                problems.append(Problem(error, _owner_id(el), el.sourceline))
+    scripts = root.xpath("//bpmn:script", namespaces=NSMAP) + root.xpath(
+        "//s:preScript | //s:postScript", namespaces={"s": SPIFF_NS}
+    )
+    for el in scripts:
+        error = check_script(el.text or "")
+        if error:
+            problems.append(Problem(f"Script: {error}", _owner_id(el), el.sourceline))
+    return problems
+
+
+def _check_form(path: Path, label: str) -> str | None:
+    if not path.is_file():
+        return f"{label} {path.name!r} does not exist in forms/"
+    try:
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
+    except json.JSONDecodeError as exc:
+        return f"{label} {path.name!r} is not valid JSON: {exc}"
+    except SchemaError as exc:
+        return f"{label} {path.name!r} is not a valid JSON Schema: {exc.message}"
+    return None
+
+
+def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    lines = {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str)}
+    for task in model.user_tasks.values():
+        def problem(message: str, task=task) -> None:
+            problems.append(Problem(f"User task {task.title!r}: {message}", task.name,
+                                    lines.get(task.name)))
+
+        if not task.role:
+            problem("is in no lane, so no role can do it; put it in a lane named for a role")
+        if not task.form_schema_file:
+            problem("names no form; set the formJsonSchemaFilename property")
+        else:
+            error = _check_form(forms_dir / task.form_schema_file, "form")
+            if error:
+                problem(error)
+        if task.form_ui_schema_file and not (forms_dir / task.form_ui_schema_file).is_file():
+            problem(f"UI schema {task.form_ui_schema_file!r} does not exist in forms/")
+        if task.due_in:
+            try:
+                TimerEventDefinition.parse_iso_duration(task.due_in)
+            except Exception:
+                problem(f"dueIn {task.due_in!r} is not an ISO 8601 duration such as P5D")
+        if task.assign_to:
+            error = check_expression(task.assign_to)
+            if error:
+                problem(f"assignTo {task.assign_to!r}: {error}")
+    return problems
+
+
+def validate_model(xml: bytes | str, forms_dir: Path) -> tuple[ParsedModel | None, list[Problem]]:
+    """Parse and check a diagram; the model is None whenever there is any problem."""
+    try:
+        model = parse_model(xml)
+    except BpmnProblems as exc:
+        return None, exc.problems
+    problems = _check_expressions(model.tree)
+    problems += _check_user_tasks(model, model.tree, forms_dir)
+    if not model.start_roles:
+        problems.append(Problem(
+            "The start event is in no lane, so no role may start this pathway", model.key))
+    return (None, problems) if problems else (model, [])

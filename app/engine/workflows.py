@@ -1,0 +1,152 @@
+"""Running workflows: start, complete a user task, fire timers, and (de)serialise.
+
+The serialised form omits the spec: it is the same for every instance of a model version,
+so it is parsed once per version (see `specs.SpecCache`) and re-attached on load. This
+halves what each instance stores and skips rebuilding the spec on every step.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.sandbox import make_script_engine
+
+
+class _PinnedSpecConverter(BpmnWorkflowConverter):
+    """Restores a workflow onto a spec we already hold instead of one stored with it."""
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:
+            return super().from_dict(dct)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _PinnedSpecConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+SCRIPT_ENGINE = make_script_engine()
+
+
+class EngineError(Exception):
+    """A diagram failed while running (a bad condition, a script error)."""
+
+
+@dataclass(frozen=True)
+class ReadyUserTask:
+    engine_task_id: str
+    name: str
+    data: dict
+
+
+def dumps(workflow: BpmnWorkflow) -> str:
+    dct = SERIALIZER.to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    return json.dumps(dct, separators=(",", ":"))
+
+
+def loads(serialised: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+    dct = json.loads(serialised)
+    SERIALIZER.migrate(dct)
+    workflow = SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    # The script engine is not serialised; without this the unrestricted default runs.
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def _run_engine(workflow: BpmnWorkflow) -> None:
+    try:
+        workflow.do_engine_steps()
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise EngineError(str(exc)) from exc
+
+
+def start(spec, subprocess_specs: dict, data: dict[str, Any]) -> BpmnWorkflow:
+    """A new workflow with `data` as its initial task data, run until it waits."""
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    _run_engine(workflow)
+    return workflow
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyUserTask]:
+    return [
+        ReadyUserTask(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, task.data)
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if isinstance(task.task_spec, UserTask)
+    ]
+
+
+def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict) -> None:
+    """Merge the submitted data into the task and run on until the workflow waits."""
+    task = workflow.get_task_from_id(UUID(engine_task_id))
+    if task is None or task.state != TaskState.READY:
+        raise EngineError(f"task {engine_task_id} is not ready in the engine")
+    task.data.update(data)
+    try:
+        task.run()
+    except Exception as exc:
+        raise EngineError(str(exc)) from exc
+    _run_engine(workflow)
+
+
+def fire_timers(workflow: BpmnWorkflow) -> None:
+    workflow.refresh_timers()
+    _run_engine(workflow)
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest time a pending timer is due, for the indexed scheduler column."""
+    due: list[datetime] = []
+    for event in workflow.waiting_events():
+        if not event.event_type.endswith("TimerEventDefinition") and "Timer" not in event.event_type:
+            continue
+        value = event.value
+        if value is None:
+            # Not yet evaluated: fire as soon as the scheduler looks, which evaluates it.
+            due.append(datetime.now(UTC))
+            continue
+        try:
+            when = TimerEventDefinition.parse_time_or_duration(value)
+        except Exception:
+            continue
+        if isinstance(when, datetime):
+            due.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return min(due) if due else None
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return workflow.is_completed()
+
+
+def final_data(workflow: BpmnWorkflow) -> dict:
+    """Data gathered so far: the workflow's, or the most recently completed task's."""
+    if workflow.is_completed() and workflow.data:
+        return dict(workflow.data)
+    last = workflow.last_task
+    if last is not None:
+        return dict(last.data)
+    return {}

@@ -1,0 +1,25 @@
+"""Database models, split by domain; import them from here."""
+from app.models.instances import (
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    ProcessInstance,
+    TaskStatus,
+)
+from app.models.processes import ProcessModelVersion
+from app.models.types import utcnow
+from app.models.users import ApiToken, Role, User, user_roles
+
+__all__ = [
+    "ApiToken",
+    "HistoryEvent",
+    "HumanTask",
+    "InstanceStatus",
+    "ProcessInstance",
+    "ProcessModelVersion",
+    "Role",
+    "TaskStatus",
+    "User",
+    "user_roles",
+    "utcnow",
+]

@@ -1,0 +1,113 @@
+"""Running pathways, the human tasks they produce, and their history."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.processes import ProcessModelVersion
+from app.models.types import JSONType, UTCDateTime, utcnow
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class InstanceStatus:
+    RUNNING = "running"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    ERROR = "error"
+    ALL = (RUNNING, WAITING, COMPLETED, SUSPENDED, TERMINATED, ERROR)
+    OPEN = (RUNNING, WAITING)
+
+
+class TaskStatus:
+    READY = "ready"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instances"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    model_version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_model_versions.id"))
+    process_key: Mapped[str] = mapped_column(sa.String(120), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    child_ref: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    subject: Mapped[dict] = mapped_column(JSONType, default=dict)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    workflow_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    lock_version: Mapped[int] = mapped_column(default=0)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_by: Mapped[str] = mapped_column(sa.String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+
+    model_version: Mapped[ProcessModelVersion] = relationship(lazy="joined")
+    tasks: Mapped[list[HumanTask]] = relationship(
+        back_populates="instance", order_by="HumanTask.created_at", lazy="selectin"
+    )
+
+    # Optimistic concurrency: an UPDATE that finds a different lock_version fails with
+    # StaleDataError, so two writers can never both save a step.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(db.Model):
+    """A user task as the inbox sees it: one row per ready or finished user task."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        sa.Index("ix_human_tasks_status_role", "status", "role"),
+        sa.Index("ix_human_tasks_status_assignee", "status", "assignee"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    engine_task_id: Mapped[str] = mapped_column(sa.String(36))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str | None] = mapped_column(sa.String(64))
+    assignee: Mapped[str | None] = mapped_column(sa.String(80))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    submitted_data: Mapped[dict | None] = mapped_column(JSONType)
+    form_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
+    form_ui_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
+    # Denormalised from the instance so the inbox is one indexed table scan, no joins.
+    process_key: Mapped[str] = mapped_column(sa.String(120))
+    subject: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+    instance: Mapped[ProcessInstance] = relationship(back_populates="tasks")
+
+
+class HistoryEvent(db.Model):
+    """Append-only record of what happened to an instance and who did it."""
+
+    __tablename__ = "history_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str | None] = mapped_column(sa.String(80))
+    event: Mapped[str] = mapped_column(sa.String(32))
+    task_id: Mapped[str | None] = mapped_column(sa.String(32))
+    task_name: Mapped[str | None] = mapped_column(sa.String(255))
+    detail: Mapped[dict | None] = mapped_column(JSONType)

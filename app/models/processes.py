@@ -1,0 +1,28 @@
+"""Deployed versions of BPMN process models."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class ProcessModelVersion(db.Model):
+    """One immutable deployment of a diagram; instances point at the version they began on."""
+
+    __tablename__ = "process_model_versions"
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    version: Mapped[int]
+    bpmn_xml: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deployed_by: Mapped[str] = mapped_column(sa.String(80))
+    change_note: Mapped[str | None] = mapped_column(sa.Text)
+    start_roles: Mapped[list] = mapped_column(sa.JSON, default=list)

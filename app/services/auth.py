@@ -1,0 +1,49 @@
+"""Passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from app.extensions import db
+from app.models import ApiToken, User, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    stored = user.password_hash if user is not None and user.active else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, datetime]:
+    raw = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(raw), expires_at=expires_at))
+    return raw, expires_at
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    return token.user if token.user.active else None

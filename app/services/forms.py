@@ -1,0 +1,88 @@
+"""User-task forms: JSON Schema files in forms/, and server-side validation of submissions."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from jsonschema import Draft202012Validator, FormatChecker
+
+
+@lru_cache(maxsize=256)
+def _load(path: str, mtime: float) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def load_form(filename: str | None) -> dict:
+    """The parsed JSON file under forms/, or {} when there is none."""
+    if not filename:
+        return {}
+    forms_dir = Path(current_app.config["FORMS_DIR"]).resolve()
+    path = (forms_dir / filename).resolve()
+    if forms_dir not in path.parents or not path.is_file():
+        return {}
+    return _load(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def _title(schema: dict, path: list) -> str:
+    node = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node.get("title") or (str(path[-1]) if path else "form")
+
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
+               "boolean": "yes or no", "array": "a list", "object": "a group of answers"}
+
+
+def _message(error, title: str) -> str:
+    """GOV.UK-style wording for the common failures; jsonschema's own text otherwise."""
+    kind, value = error.validator, error.validator_value
+    if kind in ("enum", "oneOf", "anyOf", "const"):
+        return f"Select one of the options for {title}"
+    if kind == "type":
+        wanted = value if isinstance(value, str) else value[0]
+        return f"{title} must be {_TYPE_WORDS.get(wanted, wanted)}"
+    if kind == "format" and value in ("date", "date-time"):
+        return f"{title} must be a real date"
+    if kind == "minimum":
+        return f"{title} must be {value} or more"
+    if kind == "maximum":
+        return f"{title} must be {value} or less"
+    if kind == "minLength" and value == 1:
+        return f"Enter {title}"
+    if kind == "maxLength":
+        return f"{title} must be {value} characters or fewer"
+    if kind == "additionalProperties":
+        return error.message
+    return f"{title}: {error.message}"
+
+
+def validate(schema: dict, data: dict) -> dict[str, list[str]]:
+    """Per-field messages, keyed by dotted path; empty when the data is valid."""
+    if not schema:
+        return {}
+    errors: dict[str, list[str]] = {}
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    for error in validator.iter_errors(data):
+        path = list(error.absolute_path)
+        if error.validator == "required":
+            present = error.instance if isinstance(error.instance, dict) else {}
+            for name in error.validator_value:
+                if name not in present:
+                    field = ".".join(str(p) for p in [*path, name])
+                    errors.setdefault(field, []).append(
+                        f"{_title(schema, [*path, name])} is required")
+            continue
+        field = ".".join(str(p) for p in path) or "_form"
+        errors.setdefault(field, []).append(_message(error, _title(schema, path)))
+    return errors

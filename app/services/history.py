@@ -1,0 +1,22 @@
+"""The one place history events are written."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import HistoryEvent, HumanTask, utcnow
+
+
+def record(instance_id: str, event: str, actor: str | None, task: HumanTask | None = None,
+           detail: dict | None = None) -> HistoryEvent:
+    entry = HistoryEvent(
+        instance_id=instance_id, at=utcnow(), actor=actor, event=event,
+        task_id=task.id if task else None, task_name=task.name if task else None, detail=detail,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def for_instance(instance_id: str) -> list[HistoryEvent]:
+    return list(db.session.scalars(
+        db.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        .order_by(HistoryEvent.at, HistoryEvent.id)
+    ))

@@ -1,0 +1,125 @@
+"""Starting pathways, finding the instances a user may see, and controlling them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists
+
+from app.engine import workflows
+from app.engine.specs import SPECS
+from app.extensions import db
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
+from app.services import access, deployment, history, progress
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
+
+
+def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessInstance:
+    version = deployment.latest_version(process_key)
+    if version is None:
+        raise Invalid("Unknown process model",
+                      {"process_model": [f"No process model is deployed as {process_key!r}"]})
+    if not set(version.start_roles) & user.role_keys:
+        raise Forbidden("None of your roles may start this pathway")
+    model = SPECS.get(version.id, lambda: version.bpmn_xml)
+    instance = ProcessInstance(
+        model_version_id=version.id, model_version=version, process_key=version.key,
+        status=InstanceStatus.RUNNING, child_ref=subject.get("child_ref"), subject=subject,
+        started_at=utcnow(), started_by=user.username, workflow_json="", data={},
+    )
+    db.session.add(instance)
+    db.session.flush()
+    history.record(instance.id, "started", user.username, detail={"subject": subject, "data": data})
+    initial = {**data, "initiator": user.username, "subject": subject}
+    try:
+        workflow = workflows.start(model.spec, model.subprocess_specs, initial)
+    except workflows.EngineError as exc:
+        raise Invalid(f"The pathway could not start: {exc}") from None
+    progress.save(instance, workflow, model, user.username)
+    return instance
+
+
+def query_visible(user: User, process_model: str | None = None, status: str | None = None,
+                  child_ref: str | None = None, overdue: bool = False):
+    query = db.select(ProcessInstance).where(access.visible_instances(user))
+    if process_model:
+        query = query.where(ProcessInstance.process_key == process_model)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if child_ref:
+        query = query.where(ProcessInstance.child_ref == child_ref)
+    if overdue:
+        query = query.where(exists().where(
+            HumanTask.instance_id == ProcessInstance.id, HumanTask.status == TaskStatus.READY,
+            HumanTask.due_at < utcnow()))
+    return query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+
+
+def get_visible(user: User, instance_id: str) -> ProcessInstance:
+    instance = db.session.scalar(db.select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, access.visible_instances(user)))
+    if instance is None:
+        raise NotFound("No such process instance")
+    return instance
+
+
+def _controlled(user: User, instance_id: str) -> ProcessInstance:
+    get_visible(user, instance_id)
+    if not access.can_control_instances(user):
+        raise Forbidden("Only a manager or process owner may do this")
+    return progress.lock(instance_id)
+
+
+def suspend(user: User, instance_id: str, reason: str | None = None) -> ProcessInstance:
+    instance = _controlled(user, instance_id)
+    if instance.status not in InstanceStatus.OPEN:
+        raise Conflict(f"The instance is {instance.status}, not running")
+    history.record(instance.id, "suspended", user.username,
+                   detail={"reason": reason, "was": instance.status})
+    instance.status = InstanceStatus.SUSPENDED
+    instance.updated_at = utcnow()
+    return instance
+
+
+def resume(user: User, instance_id: str) -> ProcessInstance:
+    instance = _controlled(user, instance_id)
+    if instance.status != InstanceStatus.SUSPENDED:
+        raise Conflict(f"The instance is {instance.status}, not suspended")
+    workflow, model = progress.load(instance)
+    history.record(instance.id, "resumed", user.username)
+    progress.save(instance, workflow, model, user.username)
+    return instance
+
+
+def terminate(user: User, instance_id: str, reason: str | None = None) -> ProcessInstance:
+    instance = _controlled(user, instance_id)
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+        raise Conflict(f"The instance is already {instance.status}")
+    now = utcnow()
+    for task in instance.tasks:
+        if task.status == TaskStatus.READY:
+            task.status = TaskStatus.CANCELLED
+            task.completed_at = now
+    history.record(instance.id, "terminated", user.username, detail={"reason": reason})
+    instance.status = InstanceStatus.TERMINATED
+    instance.completed_at = now
+    instance.next_timer_at = None
+    instance.updated_at = now
+    return instance
+
+
+def mark_error(instance_id: str, actor: str | None, message: str, detail: dict) -> StepFailed:
+    """After a rolled-back step: record the error (and what was submitted) on the instance."""
+    db.session.rollback()
+    instance = progress.lock(instance_id)
+    instance.status = InstanceStatus.ERROR
+    instance.error_message = message
+    instance.updated_at = utcnow()
+    history.record(instance_id, "error", actor, detail={"message": message, **detail})
+    return StepFailed(f"The pathway failed at this step and was stopped: {message}. "
+                      "Nothing you submitted is lost; a manager can retry it.")
+
+
+def due_before(as_of: datetime) -> list[str]:
+    return list(db.session.scalars(db.select(ProcessInstance.id).where(
+        ProcessInstance.next_timer_at <= as_of,
+        ProcessInstance.status.in_(InstanceStatus.OPEN)).order_by(ProcessInstance.next_timer_at)))

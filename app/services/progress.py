@@ -1,0 +1,109 @@
+"""Persistence of instances: load a workflow for its row, and save it back after a step.
+
+Saving synchronises the ready user tasks into human-task rows (which the inbox queries),
+derives the status, and stores the earliest timer in an indexed column for the scheduler.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+from app.engine import workflows
+from app.engine.parsing import ParsedModel, UserTaskSpec
+from app.engine.specs import SPECS
+from app.extensions import db
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, utcnow
+from app.services import history
+from app.services.calendar import add_working_days
+
+
+def model_for(instance: ProcessInstance) -> ParsedModel:
+    version = instance.model_version
+    return SPECS.get(version.id, lambda: version.bpmn_xml)
+
+def load(instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedModel]:
+    model = model_for(instance)
+    return workflows.loads(instance.workflow_json, model.spec, model.subprocess_specs), model
+
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data as plain JSON (scripts may leave dates or other objects in it)."""
+    return json.loads(json.dumps(data, default=str))
+
+def _due_at(spec: UserTaskSpec, created: datetime) -> datetime | None:
+    if spec.due_in_working_days is not None:
+        return add_working_days(created, spec.due_in_working_days)
+    if spec.due_in:
+        duration = TimerEventDefinition.parse_iso_duration(spec.due_in)
+        return created + TimerEventDefinition.get_timedelta_from_start(duration, created)
+    return None
+
+def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
+    if not spec.assign_to:
+        return None
+    try:
+        value = workflows.SCRIPT_ENGINE.environment.evaluate(spec.assign_to, dict(data))
+    except Exception:
+        return None  # no named person: the task stays with the role's queue
+    return str(value) if value else None
+
+def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: UserTaskSpec,
+              now: datetime) -> HumanTask:
+    return HumanTask(
+        instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
+        title=spec.title, role=spec.role, assignee=_assignee(spec, ready.data),
+        status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now),
+        form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,
+        instructions=spec.instructions, process_key=instance.process_key,
+        subject=instance.subject or {},
+    )
+
+def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
+         actor: str | None) -> list[HumanTask]:
+    """Write the workflow's state back to the instance row and its tasks; new tasks returned."""
+    now = utcnow()
+    ready = workflows.ready_user_tasks(workflow)
+    ready_ids = {t.engine_task_id for t in ready}
+    open_rows = {t.engine_task_id: t for t in instance.tasks if t.status == TaskStatus.READY}
+    for engine_id, row in open_rows.items():
+        if engine_id not in ready_ids:  # withdrawn by the diagram, e.g. an interrupting timer
+            row.status = TaskStatus.CANCELLED
+            row.completed_at = now
+            history.record(instance.id, "cancelled", actor, row)
+    created = []
+    for item in ready:
+        if item.engine_task_id in open_rows:
+            continue
+        row = _new_task(instance, item, model.user_tasks[item.name], now)
+        instance.tasks.append(row)
+        created.append(row)
+    db.session.flush()
+    for row in created:
+        if row.assignee:
+            history.record(instance.id, "assigned", actor, row, {"assignee": row.assignee})
+
+    if workflows.is_completed(workflow):
+        instance.status = InstanceStatus.COMPLETED
+        instance.completed_at = now
+        history.record(instance.id, "completed", actor, detail={"instance": "completed"})
+    elif ready:
+        instance.status = InstanceStatus.RUNNING
+    else:
+        instance.status = InstanceStatus.WAITING
+    instance.data = json_safe(ready[0].data if ready else workflows.final_data(workflow))
+    instance.workflow_json = workflows.dumps(workflow)
+    instance.next_timer_at = (
+        None if instance.status == InstanceStatus.COMPLETED else workflows.next_timer_at(workflow)
+    )
+    instance.updated_at = now
+    return created
+
+def lock(instance_id: str) -> ProcessInstance | None:
+    """The instance row, locked until commit so only one actor advances it at a time."""
+    return db.session.scalar(
+        db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        .with_for_update().execution_options(populate_existing=True)
+    )

@@ -1,0 +1,134 @@
+"""Test set-up: a real database (SQLite file or a throwaway PostgreSQL), migrated once.
+
+PANELFLOW_TEST_DB chooses the database: `sqlite` (default) or `postgresql`. The PostgreSQL
+run creates a database named for this process on 127.0.0.1:5432 and drops it at the end;
+if the server cannot be reached the run fails, it never skips.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app, deploy_processes
+from app.demo import seed
+from app.extensions import db
+from app.models import User
+from app.services.auth import issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("PANELFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEMO_PASSWORD = "demo-test-password"
+
+
+def _postgres_database() -> Iterator[str]:
+    name = f"panelflow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"PostgreSQL is required for this run and is unreachable: {exc}", returncode=1)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    kind = os.environ.get("PANELFLOW_TEST_DB", "sqlite")
+    if kind == "postgresql":
+        yield from _postgres_database()
+    elif kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'panelflow.db'}"
+    else:
+        raise pytest.UsageError(f"PANELFLOW_TEST_DB must be sqlite or postgresql, not {kind}")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({
+        "PANELFLOW_ENV": "testing",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10} if "postgresql" in database_url else {},
+        "DEPLOY_ON_START": False,
+        "RUN_SCHEDULER": False,
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "PROCESSES_DIR": str(ROOT / "processes"),
+        "FORMS_DIR": str(ROOT / "forms"),
+    })
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        seed(Path(app.config["PROCESSES_DIR"]), DEMO_PASSWORD)
+        db.session.commit()
+    deploy_processes(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+RESET_TABLES = ["history_events", "human_tasks", "process_instances", "api_tokens"]
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Each test starts with no instances, the demo users and the deployed diagrams only."""
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in RESET_TABLES:
+            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        db.session.execute(text("DELETE FROM process_model_versions WHERE deployed_by <> 'system'"))
+        db.session.execute(text(
+            "DELETE FROM user_roles WHERE user_id IN (SELECT id FROM users WHERE team = 'test')"))
+        db.session.execute(text("DELETE FROM users WHERE team = 'test'"))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+class ApiClient:
+    """A test client signed in as one user, speaking JSON."""
+
+    def __init__(self, app, username: str | None):
+        self.client = app.test_client()
+        self.username = username
+        self.headers = {}
+        if username is not None:
+            with app.app_context():
+                user = db.session.scalar(db.select(User).where(User.username == username))
+                token, _ = issue_token(user)
+                db.session.commit()
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.client.post(url, json=json, headers=self.headers, **kw)
+
+    def post_raw(self, url, data, content_type="application/xml"):
+        return self.client.post(url, data=data, headers=self.headers, content_type=content_type)
+
+
+@pytest.fixture
+def as_user(app):
+    def make(username: str | None) -> ApiClient:
+        return ApiClient(app, username)
+    return make
