@@ -18,7 +18,7 @@ from app.scheduler import start_in_background
 from app.services.deployment import deploy_directory
 
 log = logging.getLogger(__name__)
-DEV_SECRET = "development-only-secret-not-for-production"
+DEV_SECRET = "development-only-secret-not-for-production"  # noqa: S105 - dev/test only
 
 
 @event.listens_for(Engine, "connect")

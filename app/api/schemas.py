@@ -164,7 +164,8 @@ class ReasonBody(Schema):
 
 
 class TaskQuery(PageQuery):
-    filter = fields.String(load_default="all", validate=validate.OneOf(["mine", "claimable", "all"]))
+    filter = fields.String(load_default="all",
+                           validate=validate.OneOf(["mine", "claimable", "all"]))
     overdue = fields.Boolean(load_default=False)
 
 
