@@ -6,7 +6,9 @@ if the server cannot be reached the run fails, it never skips.
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from app.demo import seed
 from app.extensions import db
 from app.models import User
 from app.services.auth import issue_token
+from tests.diagrams import NOTE_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("PANELFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -54,7 +57,17 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def forms_dir(tmp_path_factory) -> Path:
+    """The real forms/ plus the forms that the test diagrams (tests/diagrams.py) use."""
+    target = tmp_path_factory.mktemp("forms")
+    shutil.copytree(ROOT / "forms", target, dirs_exist_ok=True)
+    (target / "test").mkdir()
+    (target / "test" / "note.schema.json").write_text(json.dumps(NOTE_SCHEMA))
+    return target
+
+
+@pytest.fixture(scope="session")
+def app(database_url, forms_dir):
     app = create_app({
         "PANELFLOW_ENV": "testing",
         "TESTING": True,
@@ -64,7 +77,7 @@ def app(database_url):
         "RUN_SCHEDULER": False,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "PROCESSES_DIR": str(ROOT / "processes"),
-        "FORMS_DIR": str(ROOT / "forms"),
+        "FORMS_DIR": str(forms_dir),
     })
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))

@@ -1,0 +1,96 @@
+"""Small BPMN documents built in code, for engine and deployment tests."""
+from __future__ import annotations
+
+HEADER = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+    'id="defs" targetNamespace="http://panelflow.test/bpmn">\n'
+)
+
+
+def user_task(task_id: str, name: str, form: str | None, extra_props: str = "",
+              incoming: str = "", outgoing: str = "") -> str:
+    props = ""
+    if form:
+        props += f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}"/>'
+    props += extra_props
+    return (
+        f'<bpmn:userTask id="{task_id}" name="{name}"><bpmn:extensionElements>'
+        f"<spiffworkflow:properties>{props}</spiffworkflow:properties>"
+        f"<spiffworkflow:instructionsForEndUser>Instructions for {name}"
+        f"</spiffworkflow:instructionsForEndUser></bpmn:extensionElements>"
+        f"{incoming}{outgoing}</bpmn:userTask>"
+    )
+
+
+def two_step(key: str = "two_step", form: str = "test/note.schema.json",
+             timer: str = '"P7D"', condition: str = 'outcome == "wait"',
+             second_lane: str = "Team Manager", first_props: str = "",
+             start_lane: str | None = "Social Worker", script: str | None = None) -> str:
+    """Start → first (social worker) → second (team manager) → gateway → [timer →] end.
+
+    A script task, when given, runs between the two user tasks.
+    """
+    start_ref = "<bpmn:flowNodeRef>start</bpmn:flowNodeRef>"
+    first_ref = "<bpmn:flowNodeRef>first</bpmn:flowNodeRef>"
+    lane1_refs = ("" if start_lane is None else start_ref) + first_ref
+    lane2_refs = "".join(
+        f"<bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in ("second", "gw", "wait", "end", "s"))
+    script_task = ""
+    to_second = "f2"
+    if script is not None:
+        script_task = (
+            '<bpmn:scriptTask id="s" name="Script"><bpmn:incoming>f2</bpmn:incoming>'
+            f"<bpmn:outgoing>f2b</bpmn:outgoing><bpmn:script>{script}</bpmn:script>"
+            "</bpmn:scriptTask>"
+            '<bpmn:sequenceFlow id="f2b" sourceRef="s" targetRef="second"/>'
+        )
+        to_second = "f2b"
+    else:
+        lane2_refs = lane2_refs.replace("<bpmn:flowNodeRef>s</bpmn:flowNodeRef>", "")
+    return HEADER + (
+        f'<bpmn:process id="{key}" name="Test {key}" isExecutable="true">'
+        '<bpmn:laneSet id="lanes">'
+        f'<bpmn:lane id="lane_sw" name="Social Worker">{lane1_refs}</bpmn:lane>'
+        f'<bpmn:lane id="lane_tm" name="{second_lane}">{lane2_refs}</bpmn:lane>'
+        "</bpmn:laneSet>"
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        + user_task("first", "First step", form,
+                    '<spiffworkflow:property name="assignTo" value="initiator"/>'
+                    '<spiffworkflow:property name="dueInWorkingDays" value="2"/>' + first_props,
+                    "<bpmn:incoming>f1</bpmn:incoming>", "<bpmn:outgoing>f2</bpmn:outgoing>")
+        + script_task
+        + user_task("second", "Second step", form,
+                    '<spiffworkflow:property name="dueIn" value="P3D"/>',
+                    f"<bpmn:incoming>{to_second}</bpmn:incoming>",
+                    "<bpmn:outgoing>f3</bpmn:outgoing>")
+        + '<bpmn:exclusiveGateway id="gw" default="f5"><bpmn:incoming>f3</bpmn:incoming>'
+        '<bpmn:outgoing>f4</bpmn:outgoing><bpmn:outgoing>f5</bpmn:outgoing></bpmn:exclusiveGateway>'
+        '<bpmn:intermediateCatchEvent id="wait" name="Wait"><bpmn:incoming>f4</bpmn:incoming>'
+        f"<bpmn:outgoing>f6</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>{timer}"
+        "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        '<bpmn:endEvent id="end"><bpmn:incoming>f5</bpmn:incoming><bpmn:incoming>f6</bpmn:incoming>'
+        "</bpmn:endEvent>"
+        '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="first"/>'
+        f'<bpmn:sequenceFlow id="f2" sourceRef="first" targetRef="{"s" if script else "second"}"/>'
+        f'<bpmn:sequenceFlow id="f3" sourceRef="second" targetRef="gw"/>'
+        f'<bpmn:sequenceFlow id="f4" sourceRef="gw" targetRef="wait"><bpmn:conditionExpression>'
+        f"{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        '<bpmn:sequenceFlow id="f5" sourceRef="gw" targetRef="end"/>'
+        '<bpmn:sequenceFlow id="f6" sourceRef="wait" targetRef="end"/>'
+        "</bpmn:process></bpmn:definitions>"
+    )
+
+
+NOTE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "title": "Note",
+    "properties": {
+        "outcome": {"type": "string", "title": "Outcome", "enum": ["wait", "finish", "boom"]},
+        "note": {"type": "string", "title": "Note", "maxLength": 200},
+        "when": {"type": "string", "title": "Date of visit", "format": "date"},
+    },
+    "required": ["outcome"],
+}
