@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from app import demo
 from app.engine.parsing import BpmnProblems
@@ -17,6 +18,7 @@ from app.services.timers import run_due
 
 
 @click.command("deploy")
+@with_appcontext
 def deploy_command() -> None:
     """Deploy every changed diagram under processes/ as a new version."""
     try:
@@ -33,6 +35,7 @@ def deploy_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo users (never in production)."""
     if current_app.config["PANELFLOW_ENV"] == "production":
@@ -56,6 +59,7 @@ def _parse_time(_ctx, _param, value: str | None) -> datetime | None:
 
 
 @click.command("run-due")
+@with_appcontext
 @click.option("--as-of", callback=_parse_time, help="Act as if it were this time (ISO 8601).")
 def run_due_command(as_of: datetime | None) -> None:
     """Fire every timer that is due now (or at --as-of) and print what fired."""
@@ -68,6 +72,7 @@ def run_due_command(as_of: datetime | None) -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_command() -> None:
     """Fire due timers every PANELFLOW_SCHEDULER_INTERVAL seconds until stopped."""
     run_forever(current_app._get_current_object(), threading.Event())

@@ -97,6 +97,21 @@ def _element_id_at_line(root: etree._Element, line: int | None) -> str | None:
     return best
 
 
+def _element_id_at_path(root: etree._Element, path: str | None) -> str | None:
+    """The id of the element the schema error points at (or its nearest ancestor's)."""
+    if not path:
+        return None
+    namespaces = {k: v for k, v in root.nsmap.items() if k}
+    try:
+        found = root.getroottree().xpath(path, namespaces=namespaces)
+    except etree.XPathError:
+        return None
+    element = found[0] if found else None
+    while element is not None and not element.get("id"):
+        element = element.getparent()
+    return element.get("id") if element is not None else None
+
+
 def check_schema(root: etree._Element) -> list[Problem]:
     """Every XSD violation, not only the first, each with its line and nearest element id."""
     VALIDATOR.preprocess(root)
@@ -104,7 +119,9 @@ def check_schema(root: etree._Element) -> list[Problem]:
     if schema.validate(root):
         return []
     return [
-        Problem(f"BPMN schema: {err.message}", _element_id_at_line(root, err.line), err.line)
+        Problem("BPMN schema: " + err.message.replace("{" + BPMN_NS + "}", "bpmn:"),
+                _element_id_at_path(root, err.path) or _element_id_at_line(root, err.line),
+                err.line)
         for err in schema.error_log
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -17,6 +18,8 @@ from app.engine.parsing import NSMAP, BpmnProblems, ParsedModel, Problem, parse_
 from app.engine.sandbox import check_expression, check_script
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# P7D, PT4H, R3/P1D or 2027-01-31...: the ISO 8601 forms someone forgot to quote.
+_LOOKS_LIKE_ISO = re.compile(r"^(P(\d|T\d)|R\d*/|\d{4}-\d{2}-\d{2})")
 
 
 def _owner_id(element: etree._Element) -> str | None:
@@ -39,6 +42,9 @@ def _check_timer(kind: str, source: str) -> str | None:
     error = check_expression(source)
     if error:
         return f"Timer expression {source!r} is not a valid expression: {error}"
+    if _LOOKS_LIKE_ISO.match(source):
+        return (f"Timer expression {source} is read as Python, not as a literal: "
+                f"put it in quotes, \"{source}\"")
     literal = _literal(source)
     if literal is None:
         return None  # a variable or computed value: checked when the timer is reached

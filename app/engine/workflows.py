@@ -46,6 +46,10 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 SCRIPT_ENGINE = make_script_engine()
 
 
+TIMER_EVENT_TYPES = frozenset({
+    "TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"})
+
+
 class EngineError(Exception):
     """A diagram failed while running (a bad condition, a script error)."""
 
@@ -122,7 +126,7 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest time a pending timer is due, for the indexed scheduler column."""
     due: list[datetime] = []
     for event in workflow.waiting_events():
-        if "Timer" not in event.event_type:
+        if event.event_type not in TIMER_EVENT_TYPES:
             continue
         value = event.value
         if value is None:

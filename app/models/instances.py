@@ -52,7 +52,8 @@ class ProcessInstance(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(sa.Text)
 
-    model_version: Mapped[ProcessModelVersion] = relationship(lazy="joined")
+    # Loaded by id from the identity map: many instances share a handful of versions.
+    model_version: Mapped[ProcessModelVersion] = relationship(lazy="select")
     tasks: Mapped[list[HumanTask]] = relationship(
         back_populates="instance", order_by="HumanTask.created_at", lazy="selectin"
     )

@@ -20,7 +20,7 @@ class ProcessModelVersion(db.Model):
     key: Mapped[str] = mapped_column(sa.String(120), index=True)
     name: Mapped[str] = mapped_column(sa.String(255))
     version: Mapped[int]
-    bpmn_xml: Mapped[str] = mapped_column(sa.Text)
+    bpmn_xml: Mapped[str] = mapped_column(sa.Text, deferred=True)  # only on a spec-cache miss
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deployed_by: Mapped[str] = mapped_column(sa.String(80))

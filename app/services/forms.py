@@ -67,6 +67,18 @@ def _message(error, title: str) -> str:
     return f"{title}: {error.message}"
 
 
+# Set by the app when a pathway starts; a form may never overwrite them.
+RESERVED_KEYS = frozenset({"initiator", "subject"})
+
+
+def keep_form_fields(schema: dict, data: dict) -> dict:
+    """Only the answers the form asks for: a client may post back the whole prefill, and
+    stray keys must not overwrite the variables that gateways read."""
+    properties = schema.get("properties") if schema else None
+    return {key: value for key, value in data.items()
+            if key not in RESERVED_KEYS and (properties is None or key in properties)}
+
+
 def validate(schema: dict, data: dict) -> dict[str, list[str]]:
     """Per-field messages, keyed by dotted path; empty when the data is valid."""
     if not schema:

@@ -20,7 +20,7 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
                       {"process_model": [f"No process model is deployed as {process_key!r}"]})
     if not set(version.start_roles) & user.role_keys:
         raise Forbidden("None of your roles may start this pathway")
-    model = SPECS.get(version.id, lambda: version.bpmn_xml)
+    model = SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
     instance = ProcessInstance(
         model_version_id=version.id, model_version=version, process_key=version.key,
         status=InstanceStatus.RUNNING, child_ref=subject.get("child_ref"), subject=subject,

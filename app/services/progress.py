@@ -23,7 +23,7 @@ from app.services.calendar import add_working_days
 
 def model_for(instance: ProcessInstance) -> ParsedModel:
     version = instance.model_version
-    return SPECS.get(version.id, lambda: version.bpmn_xml)
+    return SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
 
 def load(instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedModel]:
     model = model_for(instance)
@@ -105,5 +105,5 @@ def lock(instance_id: str) -> ProcessInstance | None:
     """The instance row, locked until commit so only one actor advances it at a time."""
     return db.session.scalar(
         db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update().execution_options(populate_existing=True)
+        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
     )

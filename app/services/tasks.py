@@ -36,9 +36,16 @@ def _require_workable(user: User, task: HumanTask) -> None:
         raise Forbidden("This task is for another role")
 
 
+def _lock_instance_of(task: HumanTask) -> None:
+    """Every change to an instance or its tasks takes the instance's row lock first, so
+    writers queue in one order (instance, then task) and can never deadlock."""
+    progress.lock(task.instance_id)
+
+
 def claim(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
     _require_workable(user, task)
+    _lock_instance_of(task)
     result = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.status == TaskStatus.READY,
@@ -59,6 +66,7 @@ def release(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
     if task.assignee != user.username and not access.can_assign(user):
         raise Forbidden("Only the holder or a manager may release this task")
+    _lock_instance_of(task)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
     result = db.session.execute(
@@ -78,6 +86,7 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     assignee = db.session.scalar(db.select(User).where(User.username == username))
     if assignee is None or not assignee.active:
         raise Invalid("Unknown user", {"username": [f"There is no active user {username!r}"]})
+    _lock_instance_of(task)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
     result = db.session.execute(
@@ -102,9 +111,11 @@ def complete(user: User, task_id: str, data: dict) -> tuple[HumanTask, list[Huma
         raise Conflict(f"This task is held by {task.assignee}")
     if instance.status not in InstanceStatus.OPEN:
         raise Conflict(f"The instance is {instance.status}, not running")
-    errors = forms.validate(forms.load_form(task.form_schema_file), data)
+    schema = forms.load_form(task.form_schema_file)
+    errors = forms.validate(schema, data)
     if errors:
         raise Invalid("The form has errors", errors)
+    data = forms.keep_form_fields(schema, data)
 
     if task.assignee is None:
         task.assignee = user.username

@@ -59,11 +59,12 @@ def test_validate_reports_xml_syntax_with_line(as_user):
 
 
 def test_validate_reports_schema_violations_by_element(as_user):
-    xml = two_step().replace('<bpmn:startEvent id="start">',
-                             '<bpmn:startEvent id="start" bogus="1">')
+    xml = two_step().replace('<bpmn:sequenceFlow id="f5" sourceRef="gw" targetRef="end"/>',
+                             '<bpmn:sequenceFlow id="f5" sourceRef="gw"/>')
     result = _validate(as_user("process_owner"), xml)
     assert result["valid"] is False
-    assert any("bogus" in e["message"] and e["element_id"] == "start" for e in result["errors"])
+    assert any("targetRef" in e["message"] and e["element_id"] == "f5" and e["line"]
+               for e in result["errors"])
 
 
 def test_validate_names_the_task_whose_form_is_missing(as_user):

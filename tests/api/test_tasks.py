@@ -46,7 +46,7 @@ def test_inbox_overdue_and_order(as_user):
     start(sw, child_ref="C-2")
     assert sw.get("/api/v1/tasks?overdue=true").json["total"] == 0
     with time_machine.travel(utcnow() + timedelta(days=10)):
-        overdue = sw.get("/api/v1/tasks?overdue=true").json
+        overdue = as_user("social_worker").get("/api/v1/tasks?overdue=true").json
     assert overdue["total"] == 2
     dues = [t["due_at"] for t in overdue["items"]]
     assert dues == sorted(dues)
@@ -219,3 +219,15 @@ def test_engine_failure_rolls_back_the_step_and_keeps_the_submission(app, as_use
     assert history[-1]["event"] == "error"
     assert history[-1]["detail"]["submitted"] == {"outcome": "boom", "note": "keep me"}
     assert "completed" not in [e["event"] for e in history if e["task_name"] == "second"]
+
+
+def test_answers_the_form_does_not_ask_for_are_dropped(as_user):
+    sw = as_user("social_worker")
+    instance = start(sw)
+    task_id = ready_task(instance, "first")["id"]
+    done = sw.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {
+        "outcome": "finish", "initiator": "intruder", "unrelated": 1}})
+    assert done.status_code == 200
+    data = done.json["instance"]["data"]
+    assert data["initiator"] == "social_worker"
+    assert "unrelated" not in data

@@ -1,0 +1,206 @@
+"""The Multi-Agency Resource Panel pathway, walked through the API on every route.
+
+Sample answers for each form live in marp_samples.json beside this file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SAMPLES = json.loads((Path(__file__).parent / "marp_samples.json").read_text())
+MEETING_DAY = "2026-12-08T08:00:00+00:00"
+RELIST_DAY = "2026-12-22T08:00:00+00:00"
+REVIEW_DAY = "2027-03-09T10:00:00+00:00"
+
+ROLES = {
+    "prepare_request": "social_worker", "provide_further_info": "social_worker",
+    "tm_review": "team_manager", "review_progress": "team_manager",
+    "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
+    "distribute_minutes": "panel_administrator", "record_decision": "panel_chair",
+}
+
+
+class Case:
+    """One MARP request moving through the panel, driven by each role's own client."""
+
+    def __init__(self, app, as_user):
+        self.app = app
+        self.clients = {role: as_user(role) for role in set(ROLES.values())}
+        created = self.clients["social_worker"].post("/api/v1/process-instances", json={
+            "process_model": "marp", "subject": {"child_ref": "C-2001", "name": "Jamie Example"}})
+        assert created.status_code == 201, created.json
+        self.id = created.json["id"]
+        self.steps: list[str] = []
+
+    def instance(self) -> dict:
+        return self.clients["social_worker"].get(f"/api/v1/process-instances/{self.id}").json
+
+    def ready(self) -> list[str]:
+        return [t["name"] for t in self.instance()["tasks"] if t["status"] == "ready"]
+
+    def do(self, task: str, sample: str | None = None) -> dict:
+        role = ROLES[task]
+        client = self.clients[role]
+        [summary] = [t for t in self.instance()["tasks"]
+                     if t["name"] == task and t["status"] == "ready"]
+        assert summary["role"] == role
+        response = client.post(f"/api/v1/tasks/{summary['id']}/complete",
+                               json={"data": SAMPLES[sample or task]})
+        assert response.status_code == 200, response.json
+        self.steps.append(task)
+        return response.json["instance"]
+
+    def tick(self, as_of: str) -> None:
+        result = self.app.test_cli_runner().invoke(args=["run-due", "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def case(app, as_user):
+    return Case(app, as_user)
+
+
+def _to_listing(case: Case) -> None:
+    case.do("prepare_request")
+    case.do("tm_review")
+    case.do("sm_approval")
+    case.do("list_for_panel")
+
+
+def test_starts_with_the_social_workers_request(case):
+    instance = case.instance()
+    [task] = instance["tasks"]
+    assert (task["name"], task["assignee"], task["role"]) == \
+        ("prepare_request", "social_worker", "social_worker")
+    assert task["title"] == "Prepare MARP request"
+
+
+def test_only_social_workers_start_a_request(as_user):
+    response = as_user("panel_chair").post("/api/v1/process-instances",
+                                           json={"process_model": "marp"})
+    assert response.status_code == 403
+
+
+def test_the_chair_waits_for_the_meeting_day(case):
+    _to_listing(case)
+    instance = case.instance()
+    assert instance["status"] == "waiting"
+    assert case.ready() == []
+    case.tick("2026-12-07T23:00:00+00:00")
+    assert case.ready() == []
+    case.tick(MEETING_DAY)
+    assert case.ready() == ["record_decision"]
+
+
+def test_approved_without_review(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    case.do("record_decision", "record_decision__approved")
+    instance = case.do("distribute_minutes")
+    assert instance["status"] == "completed"
+    assert instance["data"]["panel_decision"] == "approved"
+
+
+def test_approved_with_conditions_then_review_on_the_review_date(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    case.do("record_decision", "record_decision__approved_with_conditions")
+    instance = case.do("distribute_minutes")
+    assert instance["status"] == "waiting"
+    case.tick("2027-03-09T08:00:00+00:00")
+    assert case.ready() == []
+    case.tick(REVIEW_DAY)
+    assert case.ready() == ["review_progress"]
+    assert case.do("review_progress")["status"] == "completed"
+
+
+def test_declined(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    case.do("record_decision", "record_decision__declined")
+    instance = case.do("distribute_minutes")
+    assert instance["status"] == "completed"
+    assert instance["data"]["panel_decision"] == "declined"
+
+
+def test_deferred_for_more_information_then_relisted_and_approved(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    case.do("record_decision", "record_decision__deferred")
+    case.do("distribute_minutes")
+    task = next(t for t in case.instance()["tasks"] if t["name"] == "provide_further_info"
+                and t["status"] == "ready")
+    assert task["assignee"] == "social_worker"  # back to the child's own social worker
+    case.do("provide_further_info")
+    case.do("list_for_panel", "list_for_panel__relist")
+    case.tick(RELIST_DAY)
+    case.do("record_decision", "record_decision__approved_review")
+    case.do("distribute_minutes")
+    case.tick(REVIEW_DAY)
+    assert case.do("review_progress")["status"] == "completed"
+    minutes = [s for s in case.steps if s == "distribute_minutes"]
+    assert len(minutes) == 2
+
+
+def test_team_manager_returns_it_to_the_social_worker(case):
+    case.do("prepare_request")
+    case.do("tm_review", "tm_review__return")
+    assert case.ready() == ["prepare_request"]
+    ready = next(t for t in case.instance()["tasks"] if t["status"] == "ready")
+    assert ready["assignee"] == "social_worker"
+    case.do("prepare_request")
+    assert case.ready() == ["tm_review"]
+
+
+def test_service_manager_returns_it_with_reasons(case):
+    case.do("prepare_request")
+    case.do("tm_review")
+    instance = case.do("sm_approval", "sm_approval__returned")
+    assert case.ready() == ["prepare_request"]
+    assert instance["data"]["sm_comments"]
+    case.do("prepare_request")
+    case.do("tm_review")
+    case.do("sm_approval")
+    assert case.ready() == ["list_for_panel"]
+
+
+def test_late_listing_with_a_past_meeting_date_goes_straight_to_the_chair(case):
+    case.do("prepare_request")
+    case.do("tm_review")
+    case.do("sm_approval")
+    case.do("list_for_panel", "list_for_panel__past")
+    case.tick("2026-11-23T09:00:00+00:00")
+    assert case.ready() == ["record_decision"]
+
+
+def test_the_request_checklist_must_be_answered(case):
+    client = case.clients["social_worker"]
+    [task] = case.instance()["tasks"]
+    incomplete = {k: v for k, v in SAMPLES["prepare_request"].items()
+                  if k not in ("family_solutions_exhausted", "case_summary_mosaic_ref")}
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": incomplete})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) >= {"family_solutions_exhausted", "case_summary_mosaic_ref"}
+    assert case.ready() == ["prepare_request"]
+
+
+def test_conditions_are_required_when_approving_with_conditions(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    [task] = [t for t in case.instance()["tasks"] if t["status"] == "ready"]
+    response = case.clients["panel_chair"].post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        json={"data": {"panel_decision": "approved_with_conditions", "review_required": False}})
+    assert response.status_code == 422
+    assert "decision_conditions" in response.json["errors"]
+
+
+def test_every_task_has_a_form_instructions_and_a_due_date(case):
+    _to_listing(case)
+    for task in case.instance()["tasks"]:
+        detail = case.clients[task["role"]].get(f"/api/v1/tasks/{task['id']}").json
+        assert detail["form"]["schema"]["properties"], task["name"]
+        assert detail["instructions"], task["name"]
+        assert detail["due_at"], task["name"]
