@@ -55,7 +55,7 @@ def test_api_docs_page_lists_operations_without_a_cdn(app):
     assert b"https://" not in page.data
 
 
-def test_unknown_api_route_is_json_404(app):
-    response = app.test_client().get("/api/v1/nothing-here")
+def test_unknown_api_route_is_json_404(as_user):
+    response = as_user("social_worker").get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["code"] == 404

@@ -1,13 +1,22 @@
 """The JSON API (v1): flask-smorest blueprints; its OpenAPI document is generated."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from app.api import auth, instances, process_models, tasks
 from app.api.errors import PanelflowApi, handle_service_error
+from app.security import signed_in_user
 from app.services.errors import ServiceError
 
 api = PanelflowApi()
+PUBLIC_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/openapi.json"})
+
+
+def _authenticate_api_calls() -> None:
+    """Sign-in is checked before any argument parsing: a stranger learns nothing, not even
+    which fields a body needs (401 comes before 422)."""
+    if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
+        signed_in_user()
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +29,4 @@ def init_app(app: Flask) -> None:
     for module in (auth, process_models, instances, tasks):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
+    app.before_request(_authenticate_api_calls)
