@@ -79,6 +79,12 @@ def keep_form_fields(schema: dict, data: dict) -> dict:
             if key not in RESERVED_KEYS and (properties is None or key in properties)}
 
 
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    messages = errors.setdefault(field, [])
+    if message not in messages:  # if/then branches can report the same gap twice
+        messages.append(message)
+
+
 def validate(schema: dict, data: dict) -> dict[str, list[str]]:
     """Per-field messages, keyed by dotted path; empty when the data is valid."""
     if not schema:
@@ -92,9 +98,8 @@ def validate(schema: dict, data: dict) -> dict[str, list[str]]:
             for name in error.validator_value:
                 if name not in present:
                     field = ".".join(str(p) for p in [*path, name])
-                    errors.setdefault(field, []).append(
-                        f"{_title(schema, [*path, name])} is required")
+                    _add(errors, field, f"{_title(schema, [*path, name])} is required")
             continue
         field = ".".join(str(p) for p in path) or "_form"
-        errors.setdefault(field, []).append(_message(error, _title(schema, path)))
+        _add(errors, field, _message(error, _title(schema, path)))
     return errors

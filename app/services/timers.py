@@ -10,6 +10,9 @@ from app.models import InstanceStatus, utcnow
 from app.services import history, instances, progress
 
 
+SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
+
+
 def run_due(as_of: datetime | None = None) -> list[dict]:
     """Fire every timer due at `as_of` (default now); one transaction per instance."""
     moment = as_of or utcnow()
@@ -21,18 +24,18 @@ def run_due(as_of: datetime | None = None) -> list[dict]:
             db.session.rollback()
             continue
         due_at = instance.next_timer_at
-        history.record(instance_id, "timer_fired", None,
+        history.record(instance_id, "timer_fired", SCHEDULER_ACTOR,
                        detail={"due_at": due_at.isoformat(), "as_of": moment.isoformat()})
         try:
             with engine_time(moment):
                 workflow, model = progress.load(instance)
                 workflows.fire_timers(workflow)
-                progress.save(instance, workflow, model, None)
+                progress.save(instance, workflow, model, SCHEDULER_ACTOR)
             if instance.next_timer_at == due_at:  # the engine fires strictly after the due time
                 db.session.rollback()
                 continue
         except workflows.EngineError as exc:
-            instances.mark_error(instance_id, None, str(exc), {"timer_due_at": due_at.isoformat()})
+            instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc), {"timer_due_at": due_at.isoformat()})
             db.session.commit()
             fired.append({"instance_id": instance_id, "due_at": due_at, "error": str(exc)})
             continue

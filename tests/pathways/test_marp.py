@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.services import forms
+
 SAMPLES = json.loads((Path(__file__).parent / "marp_samples.json").read_text())
 MEETING_DAY = "2026-12-08T08:00:00+00:00"
 RELIST_DAY = "2026-12-22T08:00:00+00:00"
@@ -204,3 +206,13 @@ def test_every_task_has_a_form_instructions_and_a_due_date(case):
         assert detail["form"]["schema"]["properties"], task["name"]
         assert detail["instructions"], task["name"]
         assert detail["due_at"], task["name"]
+
+
+def test_the_readme_examples_fit_the_forms(app):
+    """The curl walk-through in README.md posts these files; they must stay valid."""
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples" / "marp"
+    with app.app_context():
+        for path in sorted(examples.glob("*.json")):
+            schema = forms.load_form(f"marp/{path.stem}.schema.json")
+            assert schema, path.name
+            assert forms.validate(schema, json.loads(path.read_text())["data"]) == {}, path.name
