@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import InstanceStatus, utcnow
 from app.services import history, instances, progress
 
-
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
 
 
@@ -35,7 +34,8 @@ def run_due(as_of: datetime | None = None) -> list[dict]:
                 db.session.rollback()
                 continue
         except workflows.EngineError as exc:
-            instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc), {"timer_due_at": due_at.isoformat()})
+            instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
+                                 {"timer_due_at": due_at.isoformat()})
             db.session.commit()
             fired.append({"instance_id": instance_id, "due_at": due_at, "error": str(exc)})
             continue
