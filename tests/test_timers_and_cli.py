@@ -1,13 +1,14 @@
 """Time: `flask run-due` (with --as-of), the scheduler's job, and the other commands."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
 from app.models import ProcessInstance, utcnow
-from app.scheduler import run_once
+from app.scheduler import run_once, start_in_background
 from tests.diagrams import two_step
 from tests.helpers import deploy, ready_task, start
 
@@ -106,3 +107,23 @@ def test_seed_demo_is_idempotent_and_refused_in_production(app):
         app.config["PANELFLOW_ENV"] = "testing"
     assert refused.exit_code != 0
     assert "never loaded in production" in refused.output
+
+
+def test_background_scheduler_thread_fires_timers(app, as_user, time_machine):
+    instance_id = _waiting_instance(as_user)
+    time_machine.move_to(utcnow() + timedelta(days=8), tick=True)
+    app.config["SCHEDULER_INTERVAL_SECONDS"] = 0.05
+    stop = start_in_background(app)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.app_context():
+                status = db.session.get(ProcessInstance, instance_id).status
+                db.session.remove()
+            if status == "completed":
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        app.config["SCHEDULER_INTERVAL_SECONDS"] = 60
+    assert status == "completed"
