@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from app.api import schemas
 from app.api.errors import error_responses
-from app.api.paging import paginate
 from app.extensions import db
 from app.models import TaskStatus
 from app.security import signed_in_user
@@ -26,8 +25,7 @@ class Tasks(MethodView):
     def get(self, args):
         """Ready tasks the caller can act on: mine, claimable, or all (both)."""
         user = signed_in_user()
-        return paginate(tasks.inbox_query(user, args["filter"], args["overdue"]),
-                        args["page"], args["per_page"])
+        return tasks.inbox(user, args["filter"], args["overdue"], args["page"], args["per_page"])
 
 
 @blp.route("/<string:task_id>")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.processes import ProcessModelVersion
 from app.models.types import JSONType, UTCDateTime, utcnow
+
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def new_id() -> str:
@@ -67,9 +69,11 @@ class HumanTask(db.Model):
     """A user task as the inbox sees it: one row per ready or finished user task."""
 
     __tablename__ = "human_tasks"
+    # The inbox reads one index range per queue (a person's own tasks; a role's unassigned
+    # tasks), already in due order, so a page costs the same with 10 or 100,000 open tasks.
     __table_args__ = (
-        sa.Index("ix_human_tasks_status_role", "status", "role"),
-        sa.Index("ix_human_tasks_status_assignee", "status", "assignee"),
+        sa.Index("ix_human_tasks_inbox_assignee", "status", "assignee", "due_sort", "id"),
+        sa.Index("ix_human_tasks_inbox_role", "status", "role", "assignee", "due_sort", "id"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
@@ -84,6 +88,9 @@ class HumanTask(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # due_at, with "no due date" as the far future: one non-null sort key that both
+    # databases order the same way and an index can serve.
+    due_sort: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: NO_DUE_DATE)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(sa.String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSONType)
@@ -112,3 +119,9 @@ class HistoryEvent(db.Model):
     task_id: Mapped[str | None] = mapped_column(sa.String(32))
     task_name: Mapped[str | None] = mapped_column(sa.String(255))
     detail: Mapped[dict | None] = mapped_column(JSONType)
+
+
+@sa.event.listens_for(HumanTask, "before_insert")
+@sa.event.listens_for(HumanTask, "before_update")
+def _keep_due_sort(_mapper, _connection, task: HumanTask) -> None:
+    task.due_sort = task.due_at or NO_DUE_DATE

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
@@ -43,7 +44,9 @@ def issue_token(user: User) -> tuple[str, datetime]:
 
 
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.token_hash == _digest(raw))
+        .options(joinedload(ApiToken.user).joinedload(User.roles))).unique().first()
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     return token.user if token.user.active else None

@@ -11,6 +11,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy.orm import joinedload, undefer
 
 from app.engine import workflows
 from app.engine.parsing import ParsedModel, UserTaskSpec
@@ -101,9 +102,14 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     instance.updated_at = now
     return created
 
-def lock(instance_id: str) -> ProcessInstance | None:
-    """The instance row, locked until commit so only one actor advances it at a time."""
-    return db.session.scalar(
-        db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
-    )
+def lock(instance_id: str, for_step: bool = False) -> ProcessInstance | None:
+    """The instance row, locked until commit so only one actor advances it at a time.
+
+    `for_step` also fetches what running the engine needs, in the same round trip.
+    """
+    query = (db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
+             .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    if for_step:
+        query = query.options(joinedload(ProcessInstance.model_version, innerjoin=True),
+                              undefer(ProcessInstance.workflow_json))
+    return db.session.scalar(query)

@@ -1,7 +1,7 @@
 """The inbox query and what a person does with a task: claim, release, assign, complete."""
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import workflows
@@ -11,17 +11,37 @@ from app.services import access, forms, history, instances, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-def inbox_query(user: User, filter_: str = "all", overdue: bool = False):
-    """Ready tasks the user can act on, soonest due first; served by the status indexes."""
-    mine = and_(HumanTask.status == TaskStatus.READY, HumanTask.assignee == user.username)
-    claimable = and_(HumanTask.status == TaskStatus.READY, HumanTask.assignee.is_(None),
-                     HumanTask.role.in_(sorted(user.role_keys)))
-    condition = {"mine": mine, "claimable": claimable}.get(filter_, or_(mine, claimable))
-    query = db.select(HumanTask).where(condition)
+def _queues(user: User, filter_: str) -> list:
+    """The inbox as disjoint queues, each one range of an inbox index."""
+    ready = HumanTask.status == TaskStatus.READY
+    queues = []
+    if filter_ in ("mine", "all"):
+        queues.append(and_(ready, HumanTask.assignee == user.username))
+    if filter_ in ("claimable", "all"):
+        queues += [and_(ready, HumanTask.role == role, HumanTask.assignee.is_(None))
+                   for role in sorted(user.role_keys)]
+    return queues
+
+
+def inbox(user: User, filter_: str = "all", overdue: bool = False, page: int = 1,
+          per_page: int = 50) -> dict:
+    """Ready tasks the user can act on, soonest due first: `{"items", "total"}`.
+
+    An OR across queues would make the database sort every matching row; instead each
+    queue gives at most one page's worth of rows in index order and they are merged here.
+    """
+    queues = _queues(user, filter_)
     if overdue:
-        query = query.where(HumanTask.due_at < utcnow())
-    return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
-                          HumanTask.id)
+        queues = [and_(q, HumanTask.due_sort < utcnow()) for q in queues]
+    needed = page * per_page
+    total = 0
+    rows: list[HumanTask] = []
+    for queue in queues:
+        total += db.session.scalar(db.select(func.count()).select_from(HumanTask).where(queue))
+        rows += db.session.scalars(db.select(HumanTask).where(queue)
+                                   .order_by(HumanTask.due_sort, HumanTask.id).limit(needed))
+    rows.sort(key=lambda task: (task.due_sort, task.id))
+    return {"items": rows[(page - 1) * per_page:needed], "total": total}
 
 
 def get_visible(user: User, task_id: str) -> HumanTask:
@@ -103,7 +123,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[HumanTask, list[Huma
     """Validate, run the engine on, and save in one transaction; (task, tasks now ready)."""
     task = get_visible(user, task_id)
     _require_workable(user, task)
-    instance = progress.lock(task.instance_id)
+    instance = progress.lock(task.instance_id, for_step=True)
     db.session.refresh(task)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
