@@ -88,8 +88,7 @@ class Complete(MethodView):
     @_errors(401, 403, 404, 409, 422)
     def post(self, body, task_id):
         """Submit the task's form; the pathway moves on."""
-        task, _ = tasks.complete(signed_in_user(), task_id, body["data"])
+        instance, _ = tasks.complete(signed_in_user(), task_id, body["data"])
         db.session.commit()
-        instance = task.instance
         ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
         return {"instance": instance, "next_tasks": ready}

@@ -73,7 +73,11 @@ class HumanTask(db.Model):
     # tasks), already in due order, so a page costs the same with 10 or 100,000 open tasks.
     __table_args__ = (
         sa.Index("ix_human_tasks_inbox_assignee", "status", "assignee", "due_sort", "id"),
-        sa.Index("ix_human_tasks_inbox_role", "status", "role", "assignee", "due_sort", "id"),
+        # Partial: PostgreSQL will not treat "assignee IS NULL" as an equality, so a full
+        # index could not hand back the claimable rows already in due order.
+        sa.Index("ix_human_tasks_inbox_claimable", "role", "due_sort", "id",
+                 postgresql_where=sa.text("status = 'ready' AND assignee IS NULL"),
+                 sqlite_where=sa.text("status = 'ready' AND assignee IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)

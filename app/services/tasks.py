@@ -1,12 +1,12 @@
 """The inbox query and what a person does with a task: claim, release, assign, complete."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, literal_column, or_, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import workflows
 from app.extensions import db
-from app.models import HumanTask, InstanceStatus, TaskStatus, User, utcnow
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
 from app.services import access, forms, history, instances, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -18,8 +18,11 @@ def _queues(user: User, filter_: str) -> list:
     if filter_ in ("mine", "all"):
         queues.append(and_(ready, HumanTask.assignee == user.username))
     if filter_ in ("claimable", "all"):
-        queues += [and_(ready, HumanTask.role == role, HumanTask.assignee.is_(None))
-                   for role in sorted(user.role_keys)]
+        # Written inline, not as bound parameters: only then can either database prove the
+        # query matches the partial index ix_human_tasks_inbox_claimable.
+        unassigned = and_(HumanTask.status == literal_column("'ready'"),
+                          HumanTask.assignee.is_(None))
+        queues += [and_(unassigned, HumanTask.role == role) for role in sorted(user.role_keys)]
     return queues
 
 
@@ -119,12 +122,13 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     return task
 
 
-def complete(user: User, task_id: str, data: dict) -> tuple[HumanTask, list[HumanTask]]:
-    """Validate, run the engine on, and save in one transaction; (task, tasks now ready)."""
+def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
+    """Validate, run the engine on, and save in one transaction; (instance, new tasks)."""
     task = get_visible(user, task_id)
     _require_workable(user, task)
+    # Locking reloads the instance and its tasks (populate_existing), so `task` now shows
+    # anything another request committed while we waited for the lock.
     instance = progress.lock(task.instance_id, for_step=True)
-    db.session.refresh(task)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
     if task.assignee not in (None, user.username):
@@ -159,4 +163,4 @@ def complete(user: User, task_id: str, data: dict) -> tuple[HumanTask, list[Huma
         db.session.rollback()
         raise Conflict(
             "Someone else changed this case at the same moment; reload and retry") from None
-    return task, created
+    return instance, created

@@ -24,13 +24,16 @@ def upgrade():
         batch_op.drop_index('ix_human_tasks_status_assignee')
         batch_op.create_index('ix_human_tasks_inbox_assignee',
                               ['status', 'assignee', 'due_sort', 'id'], unique=False)
-        batch_op.create_index('ix_human_tasks_inbox_role',
-                              ['status', 'role', 'assignee', 'due_sort', 'id'], unique=False)
+    # Partial: PostgreSQL will not treat "assignee IS NULL" as an equality, so a full index
+    # could not return the claimable rows in due order.
+    claimable = sa.text("status = 'ready' AND assignee IS NULL")
+    op.create_index('ix_human_tasks_inbox_claimable', 'human_tasks', ['role', 'due_sort', 'id'],
+                    postgresql_where=claimable, sqlite_where=claimable)
 
 
 def downgrade():
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.drop_index('ix_human_tasks_inbox_role')
+        batch_op.drop_index('ix_human_tasks_inbox_claimable')
         batch_op.drop_index('ix_human_tasks_inbox_assignee')
         batch_op.create_index('ix_human_tasks_status_assignee', ['status', 'assignee'])
         batch_op.create_index('ix_human_tasks_status_role', ['status', 'role'])
