@@ -18,6 +18,7 @@ from app.engine.parsing import ParsedModel, UserTaskSpec
 from app.engine.specs import SPECS
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, utcnow
+from app.models.instances import new_id
 from app.services import history
 from app.services.calendar import add_working_days
 
@@ -26,13 +27,16 @@ def model_for(instance: ProcessInstance) -> ParsedModel:
     version = instance.model_version
     return SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
 
+
 def load(instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedModel]:
     model = model_for(instance)
     return workflows.loads(instance.workflow_json, model.spec, model.subprocess_specs), model
 
+
 def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     """Task data as plain JSON (scripts may leave dates or other objects in it)."""
     return json.loads(json.dumps(data, default=str))
+
 
 def _due_at(spec: UserTaskSpec, created: datetime) -> datetime | None:
     if spec.due_in_working_days is not None:
@@ -41,6 +45,7 @@ def _due_at(spec: UserTaskSpec, created: datetime) -> datetime | None:
         duration = TimerEventDefinition.parse_iso_duration(spec.due_in)
         return created + TimerEventDefinition.get_timedelta_from_start(duration, created)
     return None
+
 
 def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
     if not spec.assign_to:
@@ -51,16 +56,18 @@ def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
         return None  # no named person: the task stays with the role's queue
     return str(value) if value else None
 
+
 def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: UserTaskSpec,
               now: datetime) -> HumanTask:
     return HumanTask(
-        instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
+        id=new_id(), instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
         title=spec.title, role=spec.role, assignee=_assignee(spec, ready.data),
         status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now),
         form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,
         instructions=spec.instructions, process_key=instance.process_key,
         subject=instance.subject or {},
     )
+
 
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
          actor: str | None) -> list[HumanTask]:
@@ -81,8 +88,6 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
         row = _new_task(instance, item, model.user_tasks[item.name], now)
         instance.tasks.append(row)
         created.append(row)
-    db.session.flush()
-    for row in created:
         if row.assignee:
             history.record(instance.id, "assigned", actor, row, {"assignee": row.assignee})
 
@@ -101,6 +106,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     )
     instance.updated_at = now
     return created
+
 
 def lock(instance_id: str, for_step: bool = False) -> ProcessInstance | None:
     """The instance row, locked until commit so only one actor advances it at a time.
