@@ -1,7 +1,7 @@
 """The inbox query and what a person does with a task: claim, release, assign, complete."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal_column, or_, update
+from sqlalchemy import and_, func, literal_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import workflows
@@ -59,47 +59,35 @@ def _require_workable(user: User, task: HumanTask) -> None:
         raise Forbidden("This task is for another role")
 
 
-def _lock_instance_of(task: HumanTask) -> None:
-    """Every change to an instance or its tasks takes the instance's row lock first, so
-    writers queue in one order (instance, then task) and can never deadlock."""
+def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
+               detail: dict | None = None) -> HumanTask:
+    """Change who holds a ready task, under the instance's row lock.
+
+    Every change to an instance or its tasks takes that lock first, so writers queue in one
+    order (instance, then task) and never deadlock; locking also reloads the task
+    (populate_existing), so the checks below see whatever another request just committed.
+    """
     progress.lock(task.instance_id)
+    if task.status != TaskStatus.READY:
+        raise Conflict(f"This task is already {task.status}")
+    if event == "claimed" and task.assignee not in (None, user.username):
+        raise Conflict(f"This task is held by {task.assignee}")
+    task.assignee = assignee
+    history.record(task.instance_id, event, user.username, task, detail)
+    return task
 
 
 def claim(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
     _require_workable(user, task)
-    _lock_instance_of(task)
-    result = db.session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == TaskStatus.READY,
-               or_(HumanTask.assignee.is_(None), HumanTask.assignee == user.username))
-        .values(assignee=user.username)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(task)
-    if result.rowcount == 0:
-        if task.status != TaskStatus.READY:
-            raise Conflict(f"This task is already {task.status}")
-        raise Conflict(f"This task is held by {task.assignee}")
-    history.record(task.instance_id, "claimed", user.username, task)
-    return task
+    return _hand_over(user, task, user.username, "claimed")
 
 
 def release(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
     if task.assignee != user.username and not access.can_assign(user):
         raise Forbidden("Only the holder or a manager may release this task")
-    _lock_instance_of(task)
-    if task.status != TaskStatus.READY:
-        raise Conflict(f"This task is already {task.status}")
-    result = db.session.execute(
-        update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == TaskStatus.READY)
-        .values(assignee=None).execution_options(synchronize_session=False))
-    db.session.refresh(task)
-    if result.rowcount == 0:
-        raise Conflict(f"This task is already {task.status}")
-    history.record(task.instance_id, "released", user.username, task)
-    return task
+    return _hand_over(user, task, None, "released")
 
 
 def assign(user: User, task_id: str, username: str) -> HumanTask:
@@ -109,25 +97,14 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     assignee = db.session.scalar(db.select(User).where(User.username == username))
     if assignee is None or not assignee.active:
         raise Invalid("Unknown user", {"username": [f"There is no active user {username!r}"]})
-    _lock_instance_of(task)
-    if task.status != TaskStatus.READY:
-        raise Conflict(f"This task is already {task.status}")
-    result = db.session.execute(
-        update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == TaskStatus.READY)
-        .values(assignee=username).execution_options(synchronize_session=False))
-    db.session.refresh(task)
-    if result.rowcount == 0:
-        raise Conflict(f"This task is already {task.status}")
-    history.record(task.instance_id, "assigned", user.username, task, {"assignee": username})
-    return task
+    return _hand_over(user, task, username, "assigned", {"assignee": username})
 
 
 def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
     """Validate, run the engine on, and save in one transaction; (instance, new tasks)."""
     task = get_visible(user, task_id)
     _require_workable(user, task)
-    # Locking reloads the instance and its tasks (populate_existing), so `task` now shows
-    # anything another request committed while we waited for the lock.
+    # As in _hand_over: lock first; the reload shows `task` as another request left it.
     instance = progress.lock(task.instance_id, for_step=True)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
