@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 export FLASK_APP := wsgi
 
 .PHONY: run test install lint test-sqlite test-postgres bench clean
@@ -13,7 +14,12 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# GOV.UK Frontend (served by the app) and axe-core (browser tests), from the npm registry.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## Start the app with demo data on SQLite at http://127.0.0.1:5000
 run: install

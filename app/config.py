@@ -31,6 +31,7 @@ def from_environment() -> dict:
         "DEPLOY_ON_START": os.environ.get("PANELFLOW_DEPLOY_ON_START", "1") == "1",
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
         "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
+        "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
     }
 
 

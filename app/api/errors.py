@@ -1,7 +1,7 @@
 """Every error the API returns has one shape: {"code", "message", "errors"?}."""
 from __future__ import annotations
 
-from flask import request
+from flask import render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +61,9 @@ def handle_service_error(error: ServiceError):
         db.session.commit()
     else:
         db.session.rollback()
+    if not request.path.startswith("/api/"):
+        return render_template("web/error.html", code=error.status,
+                               description=error.message), error.status
     return error_body(error.status, error.message, error.errors), error.status
 
 

@@ -69,6 +69,7 @@ class ParsedModel:
     subprocess_specs: dict
     start_roles: list[str]
     user_tasks: dict[str, UserTaskSpec] = field(default_factory=dict)
+    description: str | None = None
     tree: Any = None
 
 
@@ -190,6 +191,8 @@ def parse_model(xml: bytes | str) -> ParsedModel:
 
     process_el = root.xpath(f"//bpmn:process[@id='{key}']", namespaces=NSMAP)[0]
     name = process_el.get("name") or key
+    docs = process_el.xpath("bpmn:documentation/text()", namespaces=NSMAP)
+    description = " ".join(" ".join(docs).split()) or None
     user_tasks = {}
     start_roles: set[str] = set()
     for each in _all_specs(spec, subprocess_specs):
@@ -201,4 +204,5 @@ def parse_model(xml: bytes | str) -> ParsedModel:
         if isinstance(task_spec, StartEvent) and task_spec.lane:
             start_roles.add(role_key(task_spec.lane))
     return ParsedModel(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
-                       start_roles=sorted(start_roles), user_tasks=user_tasks, tree=root)
+                       start_roles=sorted(start_roles), user_tasks=user_tasks, tree=root,
+                       description=description)

@@ -98,6 +98,7 @@ class HumanTask(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(sa.String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSONType)
+    draft_data: Mapped[dict | None] = mapped_column(JSONType)  # saved, not yet submitted
     form_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
     form_ui_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
     instructions: Mapped[str | None] = mapped_column(sa.Text)

@@ -26,3 +26,5 @@ class ProcessModelVersion(db.Model):
     deployed_by: Mapped[str] = mapped_column(sa.String(80))
     change_note: Mapped[str | None] = mapped_column(sa.Text)
     start_roles: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The process's bpmn:documentation: what the forum is for, shown on "Start a request".
+    description: Mapped[str | None] = mapped_column(sa.Text)

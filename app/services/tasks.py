@@ -1,7 +1,7 @@
 """The inbox query and what a person does with a task: claim, release, assign, complete."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal_column
+from sqlalchemy import and_, func, literal_column, or_
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import workflows
@@ -26,16 +26,28 @@ def _queues(user: User, filter_: str) -> list:
     return queues
 
 
+def _narrowed(queue, overdue: bool, process_key: str | None, search: str | None):
+    if overdue:
+        queue = and_(queue, HumanTask.due_sort < utcnow())
+    if process_key:
+        queue = and_(queue, HumanTask.process_key == process_key)
+    if search:
+        term = search.strip()
+        queue = and_(queue, or_(
+            HumanTask.subject["child_ref"].as_string() == term,
+            HumanTask.subject["name"].as_string().ilike(f"%{term}%"),
+        ))
+    return queue
+
+
 def inbox(user: User, filter_: str = "all", overdue: bool = False, page: int = 1,
-          per_page: int = 50) -> dict:
+          per_page: int = 50, process_key: str | None = None, search: str | None = None) -> dict:
     """Ready tasks the user can act on, soonest due first: `{"items", "total"}`.
 
     An OR across queues would make the database sort every matching row; instead each
     queue gives at most one page's worth of rows in index order and they are merged here.
     """
-    queues = _queues(user, filter_)
-    if overdue:
-        queues = [and_(q, HumanTask.due_sort < utcnow()) for q in queues]
+    queues = [_narrowed(q, overdue, process_key, search) for q in _queues(user, filter_)]
     needed = page * per_page
     total = 0
     rows: list[HumanTask] = []
@@ -100,6 +112,22 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     return _hand_over(user, task, username, "assigned", {"assignee": username})
 
 
+def save_draft(user: User, task_id: str, data: dict) -> HumanTask:
+    """Keep what the person has typed so far, valid or not, without completing the task."""
+    task = get_visible(user, task_id)
+    _require_workable(user, task)
+    progress.lock(task.instance_id)
+    if task.status != TaskStatus.READY:
+        raise Conflict(f"This task is already {task.status}")
+    if task.assignee not in (None, user.username):
+        raise Conflict(f"This task is held by {task.assignee}")
+    if task.assignee is None:
+        task.assignee = user.username
+        history.record(task.instance_id, "claimed", user.username, task)
+    task.draft_data = forms.keep_form_fields(forms.load_form(task.form_schema_file), data)
+    return task
+
+
 def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
     """Validate, run the engine on, and save in one transaction; (instance, new tasks)."""
     task = get_visible(user, task_id)
@@ -132,6 +160,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     task.completed_at = now
     task.completed_by = user.username
     task.submitted_data = data
+    task.draft_data = None
     history.record(instance.id, "completed", user.username, task, {"data": data})
     created = progress.save(instance, workflow, model, user.username)
     try:

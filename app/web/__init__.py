@@ -1,9 +1,15 @@
-"""Browser pages. The practitioner inbox arrives with its own issue; for now the API docs."""
+"""Browser pages (GOV.UK Frontend, rendered on the server)."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from datetime import timedelta
+
+from flask import Blueprint, Flask, get_flashed_messages, render_template, request
 
 from app.api import api
+from app.security import current_user
+from app.web import assets, auth, csrf, inbox, start, task_pages
+from app.web.display import summary_items
+from app.web.sessions import expire_idle_sessions
 
 bp = Blueprint("web", __name__)
 
@@ -11,14 +17,33 @@ bp = Blueprint("web", __name__)
 @bp.get("/api/docs")
 def api_docs():
     """A readable list of every operation, generated from the OpenAPI document (no CDN)."""
-    spec = api.spec.to_dict()
-    return render_template("api_docs.html", spec=spec)
+    return render_template("api_docs.html", spec=api.spec.to_dict())
 
 
-@bp.get("/")
-def home():
-    return render_template("home.html")
+def _page_context() -> dict:
+    user = current_user()
+    return {"user": user, "messages": get_flashed_messages(with_categories=True)
+            if user is not None or request.endpoint == "account.login" else []}
+
+
+def page_error(error):
+    """HTML error pages for browsers; the JSON API keeps its own error bodies."""
+    if request.path.startswith("/api/"):
+        return api.handle_http_exception(error)
+    code = getattr(error, "code", 500) or 500
+    return render_template("web/error.html", code=code,
+                           description=getattr(error, "description", "")), code
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=app.config["SESSION_IDLE_MINUTES"])
+    csrf.init_app(app)
+    app.before_request(expire_idle_sessions)
+    app.context_processor(_page_context)
+    app.jinja_env.globals["summary_items"] = summary_items
+    for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp):
+        app.register_blueprint(blueprint)
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, page_error)

@@ -1,0 +1,22 @@
+"""GOV.UK Frontend served from node_modules (installed from the npm registry; no CDN)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, send_from_directory
+
+from app.config import ROOT
+
+GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+bp = Blueprint("assets", __name__)
+
+
+@bp.get("/assets/<path:filename>")
+def asset(filename: str):
+    # GDS Transport is licensed for GOV.UK services only; without it the CSS falls back to
+    # Arial, which is what a council's own service should use.
+    if filename.startswith("fonts/"):
+        abort(404)
+    if filename in ("govuk-frontend.min.css", "govuk-frontend.min.js"):
+        return send_from_directory(GOVUK_DIST, filename, max_age=3600)
+    return send_from_directory(Path(GOVUK_DIST / "assets"), filename, max_age=3600)

@@ -1,0 +1,66 @@
+"""The practitioner's inbox: tasks assigned to me, and tasks my role can claim."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.security import signed_in_user
+from app.services import deployment, tasks
+from app.services.errors import ServiceError
+from app.web.display import deadline, waited
+from app.web.sessions import page_login_required
+
+bp = Blueprint("inbox", __name__)
+PER_PAGE = 25
+TABS = {"mine": "Assigned to me", "claimable": "Available to my team or role"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+@bp.get("/")
+@page_login_required
+def inbox():
+    user = signed_in_user()
+    tab = request.args.get("tab", "mine")
+    tab = tab if tab in TABS else "mine"
+    pathway = request.args.get("pathway") or None
+    overdue = request.args.get("overdue") == "1"
+    search = (request.args.get("q") or "").strip() or None
+    page = _int(request.args.get("page"), 1)
+    counts = {key: tasks.inbox(user, key, overdue, 1, 1, pathway, search)["total"]
+              for key in TABS}
+    result = tasks.inbox(user, tab, overdue, page, PER_PAGE, pathway, search)
+    names = {v.key: v.name for v in deployment.all_latest()}
+    rows = [{"task": t, "pathway": names.get(t.process_key, t.process_key),
+             "waited": waited(t.created_at), "due": deadline(t.due_at)} for t in result["items"]]
+    pages = max(1, -(-result["total"] // PER_PAGE))
+
+    def link(**changes) -> str:
+        """This inbox view with some settings changed (filters kept, back to page 1)."""
+        params = {"tab": tab, "pathway": pathway, "overdue": "1" if overdue else None,
+                  "q": search, "page": None, **changes}
+        return url_for("inbox.inbox", **{k: v for k, v in params.items() if v})
+
+    return render_template(
+        "web/inbox.html", tabs=TABS, tab=tab, counts=counts, rows=rows, total=result["total"],
+        page=page, pages=pages, pathways=names, pathway=pathway, overdue=overdue,
+        q=search or "", link=link)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@page_login_required
+def claim(task_id: str):
+    try:
+        task = tasks.claim(signed_in_user(), task_id)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.inbox", tab="claimable"))
+    db.session.commit()
+    flash(f"“{task.title}” is now assigned to you", "success")
+    return redirect(url_for("task_pages.task", task_id=task_id))

@@ -1,0 +1,156 @@
+"""The task page: the form, what earlier steps gathered, and the case's history."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.models import TaskStatus, User
+from app.security import signed_in_user
+from app.services import access, deployment, forms, history, tasks
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from app.web import form_render
+from app.web.display import deadline, long_date
+from app.web.sessions import page_login_required
+
+bp = Blueprint("task_pages", __name__)
+
+EVENT_WORDS = {
+    "started": "started the request", "claimed": "took", "assigned": "assigned",
+    "released": "released", "completed": "completed", "cancelled": "withdrew",
+    "timer_fired": "moved the case on at its scheduled time", "suspended": "paused the case",
+    "resumed": "resumed the case", "terminated": "closed the case", "error": "hit an error at",
+}
+
+
+def _names(usernames: set[str]) -> dict[str, str]:
+    users = db.session.scalars(db.select(User).where(User.username.in_(usernames))).all()
+    return {u.username: u.display_name for u in users}
+
+
+def _story(instance) -> list[dict]:
+    events = history.for_instance(instance.id)
+    names = _names({e.actor for e in events if e.actor})
+    titles = {t.id: t.title for t in instance.tasks}
+    story = []
+    for event in events:
+        if event.event == "completed" and event.task_id is None:
+            what = "The pathway finished"
+        else:
+            who = names.get(event.actor, event.actor or "The system")
+            what = f"{who} {EVENT_WORDS.get(event.event, event.event)}"
+            if event.task_id:
+                what += f" “{titles.get(event.task_id, event.task_name)}”"
+            if event.event == "assigned" and event.detail:
+                assignee = event.detail.get("assignee")
+                what += f" to {names.get(assignee, assignee)}"
+        story.append({"at": event.at, "when": long_date(event.at) + f" {event.at:%H:%M}",
+                      "what": what})
+    return story
+
+
+def _gathered(instance, current_id: str) -> list[dict]:
+    """Earlier steps' answers, read-only, newest first."""
+    sections = []
+    done = [t for t in instance.tasks if t.status == TaskStatus.COMPLETED and t.id != current_id]
+    for earlier in sorted(done, key=lambda t: t.completed_at, reverse=True):
+        schema = forms.load_form(earlier.form_schema_file)
+        rows = form_render.summarise(schema, earlier.submitted_data or {})
+        if rows:
+            sections.append({"title": earlier.title, "rows": rows,
+                             "when": long_date(earlier.completed_at)})
+    return sections
+
+
+def _render(task, user, values: dict, errors: dict, status: int = 200):
+    instance = task.instance
+    schema = forms.load_form(task.form_schema_file)
+    ui_schema = forms.load_form(task.form_ui_schema_file)
+    workable = (task.status == TaskStatus.READY and access.can_work_on(user, task)
+                and task.assignee in (None, user.username))
+    pathway = deployment.latest_version(task.process_key)
+    holder = _names({task.assignee}).get(task.assignee, task.assignee) if task.assignee else None
+    summary = [{"href": "#" + form_render.field_id(path), "text": message}
+               for path, messages in errors.items() for message in messages]
+    return render_template(
+        "web/task.html", task=task, instance=instance, workable=workable,
+        pathway=pathway.name if pathway else task.process_key, holder=holder,
+        due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
+        fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
+        summary=summary, gathered=_gathered(instance, task.id), story=_story(instance),
+        may_release=task.status == TaskStatus.READY and task.assignee is not None and (
+            task.assignee == user.username or access.can_assign(user)),
+    ), status
+
+
+def _visible(user, task_id: str):
+    try:
+        return tasks.get_visible(user, task_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/tasks/<task_id>")
+@page_login_required
+def task(task_id: str):
+    user = signed_in_user()
+    current = _visible(user, task_id)
+    if current.status != TaskStatus.READY:
+        values = current.submitted_data or {}
+    elif current.draft_data is not None:
+        values = current.draft_data
+    else:
+        schema = forms.load_form(current.form_schema_file)
+        values = forms.keep_form_fields(schema, current.instance.data or {})
+    return _render(current, user, values, {})
+
+
+@bp.post("/tasks/<task_id>")
+@page_login_required
+def submit(task_id: str):
+    user = signed_in_user()
+    current = _visible(user, task_id)
+    schema = forms.load_form(current.form_schema_file)
+    ui_schema = forms.load_form(current.form_ui_schema_file)
+    data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
+    try:
+        if request.form.get("action") == "draft":
+            tasks.save_draft(user, task_id, data)
+            db.session.commit()
+            flash("Your draft has been saved. Nothing has been sent yet.", "success")
+            return redirect(url_for("task_pages.task", task_id=task_id))
+        if parse_errors:
+            raise Invalid("The form has errors", parse_errors)
+        instance, created = tasks.complete(user, task_id, data)
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        errors = {**(exc.errors or {}), **parse_errors}
+        return _render(current, user, {**data, **request.form.to_dict()}, errors, 422)
+    except (Conflict, Forbidden) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("task_pages.task", task_id=task_id))
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.inbox"))
+    if created:
+        next_steps = ", ".join(f"“{t.title}”" for t in created)
+        flash(f"“{current.title}” is complete. Next: {next_steps}.", "success")
+    else:
+        flash(f"“{current.title}” is complete.", "success")
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.post("/tasks/<task_id>/release")
+@page_login_required
+def release(task_id: str):
+    try:
+        released = tasks.release(signed_in_user(), task_id)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("task_pages.task", task_id=task_id))
+    db.session.commit()
+    flash(f"“{released.title}” is back with the team", "success")
+    return redirect(url_for("inbox.inbox"))
