@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.sandbox import make_script_engine
+from app.engine.sandbox import UnsafeExpressionError, make_script_engine
 
 
 class _PinnedSpecConverter(BpmnWorkflowConverter):
@@ -78,13 +78,25 @@ def loads(serialised: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     return workflow
 
 
+def _explain(exc: BaseException) -> str:
+    """SpiffWorkflow's message, plus the sandbox's reason when it refused something (which
+    SpiffWorkflow keeps only in the exception chain)."""
+    message = str(exc)
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, UnsafeExpressionError):
+            return f"{message}: {seen}"
+        seen = seen.__cause__ or seen.__context__
+    return message
+
+
 def _run_engine(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
     except EngineError:
         raise
     except Exception as exc:
-        raise EngineError(str(exc)) from exc
+        raise EngineError(_explain(exc)) from exc
 
 
 def start(spec, subprocess_specs: dict, data: dict[str, Any]) -> BpmnWorkflow:
@@ -113,7 +125,7 @@ def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict) 
     try:
         task.run()
     except Exception as exc:
-        raise EngineError(str(exc)) from exc
+        raise EngineError(_explain(exc)) from exc
     _run_engine(workflow)
 
 

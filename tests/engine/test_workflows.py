@@ -97,3 +97,11 @@ def test_failing_condition_is_an_engine_error(forms):
     [second] = workflows.ready_user_tasks(wf)
     with pytest.raises(workflows.EngineError, match="missing_variable"):
         workflows.complete_user_task(wf, second.engine_task_id, {"outcome": "wait"})
+
+
+def test_a_refused_expression_says_why(forms):
+    model, _ = validate_model(two_step(condition="outcome * 10 ** 9 == 1"), forms)
+    wf = _run_to_second(model)
+    [second] = workflows.ready_user_tasks(wf)
+    with pytest.raises(workflows.EngineError, match="too large|limit"):
+        workflows.complete_user_task(wf, second.engine_task_id, {"outcome": "wait"})
