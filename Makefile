@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export FLASK_APP := wsgi
+# The browser tests drive Debian's Chromium (/usr/bin/chromium); Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test install lint test-sqlite test-postgres bench clean
+.PHONY: run test install browser lint test-sqlite test-postgres screenshots bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +23,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
+# Debian's Chromium for the browser tests (tests/e2e), installed when it is missing.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 ## Start the app with demo data on SQLite at http://127.0.0.1:5000
 run: install
 	$(BIN)/flask db upgrade
@@ -31,15 +37,19 @@ run: install
 lint: install
 	$(BIN)/ruff check app tests bench
 
-test-sqlite: install
+test-sqlite: install browser
 	PANELFLOW_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
 
 # PostgreSQL is compulsory: the run fails (never skips) if 127.0.0.1:5432 cannot be reached.
-test-postgres: install
+test-postgres: install browser
 	PANELFLOW_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
 
 ## Run every test: lint, then the whole suite on SQLite and on PostgreSQL
 test: lint test-sqlite test-postgres
+
+## Refresh the README's screenshots (docs/screenshots) from the browser tests
+screenshots: install browser
+	PANELFLOW_SCREENSHOTS_DIR=docs/screenshots PANELFLOW_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider tests/e2e
 
 bench: install
 	$(BIN)/python bench/complete_task.py

@@ -30,14 +30,34 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
 
 
-def _title(schema: dict, path: list) -> str:
+def _node(schema: dict, path: list) -> dict:
     node = schema
     for part in path:
         if isinstance(part, int):
             node = node.get("items", {})
         else:
             node = node.get("properties", {}).get(part, {})
-    return node.get("title") or (str(path[-1]) if path else "form")
+    return node
+
+
+def _title(schema: dict, path: list) -> str:
+    return _node(schema, path).get("title") or (str(path[-1]) if path else "form")
+
+
+def _missing(schema: dict, path: list) -> str:
+    """GOV.UK style: say what to do. A form may give its own words with errorMessages."""
+    node = _node(schema, path)
+    own = (node.get("errorMessages") or {}).get("required")
+    if own:
+        return own
+    title = _title(schema, path).rstrip("?:. ")
+    choice = ("enum" in node or "oneOf" in node or "anyOf" in node
+              or node.get("type") in ("boolean", "array"))
+    if choice:
+        return f"Select an answer for: {title}"
+    if node.get("format") == "date":
+        return f"Enter a date for: {title}"
+    return f"Enter an answer for: {title}"
 
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
@@ -98,7 +118,7 @@ def validate(schema: dict, data: dict) -> dict[str, list[str]]:
             for name in error.validator_value:
                 if name not in present:
                     field = ".".join(str(p) for p in [*path, name])
-                    _add(errors, field, f"{_title(schema, [*path, name])} is required")
+                    _add(errors, field, _missing(schema, [*path, name]))
             continue
         field = ".".join(str(p) for p in path) or "_form"
         _add(errors, field, _message(error, _title(schema, path)))

@@ -159,3 +159,16 @@ def test_assets_are_served_locally(app):
     assert client.get("/assets/images/favicon.ico").status_code == 200
     assert client.get("/assets/fonts/bold-affa96571d-v2.woff2").status_code == 404
     assert client.get("/assets/../app/config.py").status_code == 404
+
+
+def test_all_errors_show_at_once(browser):
+    """A badly typed answer and missing ones are reported together, not one after another."""
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    b.get(task_url)
+    page = b.post(task_url, {"action": "complete", "child_age": "fourteen"}).get_data(
+        as_text=True)
+    assert "How old is the child or young person" in page
+    assert "must be a whole number" in page
+    assert "Select an answer for: What is the panel being asked to agree" in page
+    assert "Enter an answer for: Summary of the child&#39;s needs" in page
