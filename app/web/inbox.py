@@ -1,12 +1,12 @@
 """The practitioner's inbox: tasks assigned to me, and tasks my role can claim."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import deployment, tasks
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.web.display import deadline, waited
 from app.web.sessions import page_login_required
 
@@ -57,6 +57,8 @@ def inbox():
 def claim(task_id: str):
     try:
         task = tasks.claim(signed_in_user(), task_id)
+    except NotFound:
+        abort(404)  # as for the task page: a task you may not see does not exist for you
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

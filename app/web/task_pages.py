@@ -150,6 +150,8 @@ def submit(task_id: str):
 def release(task_id: str):
     try:
         released = tasks.release(signed_in_user(), task_id)
+    except NotFound:
+        abort(404)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -1,0 +1,184 @@
+"""Who may call what: every API route and every page, as each demo role and as a stranger.
+
+One table. A route added without a row here fails `test_every_route_has_a_rule`, so nothing
+ships without a decision about who may use it. Records a caller may not know about are 404,
+not 403.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import HumanTask
+from tests.conftest import DEMO_PASSWORD, ApiClient
+from tests.pages.conftest import Browser
+
+ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
+         "panel_administrator", "panel_chair", "process_owner", "manager"]
+CALLERS = [None, *ROLES]  # None: not signed in
+SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
+MARP_XML = (Path(__file__).parents[1] / "processes" / "marp" / "marp.bpmn").read_text()
+
+# Who can see the case the fixture starts (social_worker's MARP request, its first task
+# assigned to them): the starter, holders of the task's role, and oversight roles.
+SEES_CASE = {"social_worker", "social_worker_2", "manager", "process_owner"}
+STARTERS = {"social_worker", "social_worker_2"}
+
+
+def _per(allowed: dict[str, int], otherwise: int, anonymous: int = 401) -> dict:
+    return {None: anonymous, **{r: allowed.get(r, otherwise) for r in ROLES}}
+
+
+def _case_rule(ok: int, **special: int) -> dict:
+    """Visible to SEES_CASE (ok unless special says otherwise); 404 for everyone else."""
+    return _per({r: special.get(r, ok) for r in SEES_CASE}, 404)
+
+
+ALL_OK = _per({}, 200)
+PAGE = {None: 302, **{r: 200 for r in ROLES}}
+
+# (method, url rule) -> expected status per caller.
+API = {
+    ("POST", "/api/v1/auth/token"): {None: 401, **{r: 200 for r in ROLES}},
+    ("GET", "/api/v1/openapi.json"): {c: 200 for c in CALLERS},
+    ("GET", "/api/v1/me"): ALL_OK,
+    ("GET", "/api/v1/process-models"): ALL_OK,
+    ("GET", "/api/v1/process-models/<string:key>"): ALL_OK,
+    ("GET", "/api/v1/process-models/<string:key>/bpmn"): ALL_OK,
+    ("POST", "/api/v1/process-models/validate"): ALL_OK,
+    ("POST", "/api/v1/process-models/<string:key>/versions"): _per({"process_owner": 201}, 403),
+    ("GET", "/api/v1/process-instances"): ALL_OK,
+    ("POST", "/api/v1/process-instances"): _per({r: 201 for r in STARTERS}, 403),
+    ("GET", "/api/v1/process-instances/<string:instance_id>"): _case_rule(200),
+    ("GET", "/api/v1/process-instances/<string:instance_id>/history"): _case_rule(200),
+    ("POST", "/api/v1/process-instances/<string:instance_id>/suspend"):
+        _case_rule(403, manager=200, process_owner=200),
+    ("POST", "/api/v1/process-instances/<string:instance_id>/resume"):
+        _case_rule(403, manager=200, process_owner=200),
+    ("POST", "/api/v1/process-instances/<string:instance_id>/terminate"):
+        _case_rule(403, manager=200, process_owner=200),
+    ("GET", "/api/v1/tasks"): ALL_OK,
+    ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
+    # held by social_worker: another social worker gets 409, oversight without the role 403
+    ("POST", "/api/v1/tasks/<string:task_id>/claim"):
+        _case_rule(403, social_worker=200, social_worker_2=409),
+    ("POST", "/api/v1/tasks/<string:task_id>/release"):
+        _case_rule(403, social_worker=200, manager=200),
+    ("POST", "/api/v1/tasks/<string:task_id>/assign"): _case_rule(403, manager=200),
+    ("POST", "/api/v1/tasks/<string:task_id>/complete"):
+        _case_rule(403, social_worker=200, social_worker_2=409),
+}
+
+PAGES = {
+    ("GET", "/login"): {None: 200, **{r: 302 for r in ROLES}},
+    ("POST", "/login"): {None: 302, **{r: 302 for r in ROLES}},
+    ("POST", "/logout"): {c: 302 for c in CALLERS},
+    ("GET", "/"): PAGE,
+    ("GET", "/start"): PAGE,
+    ("GET", "/start/<key>"): {None: 302, **{r: 200 if r in STARTERS else 404 for r in ROLES}},
+    ("POST", "/start/<key>"): {None: 302, **{r: 302 if r in STARTERS else 404 for r in ROLES}},
+    ("GET", "/tasks/<task_id>"): {None: 302, **{r: 200 if r in SEES_CASE else 404
+                                                for r in ROLES}},
+    ("POST", "/tasks/<task_id>"): {None: 302, **{r: 302 if r in SEES_CASE else 404
+                                                 for r in ROLES}},
+    ("POST", "/tasks/<task_id>/claim"): {None: 302, **{r: 302 if r in SEES_CASE else 404
+                                                       for r in ROLES}},
+    ("POST", "/tasks/<task_id>/release"): {None: 302, **{r: 302 if r in SEES_CASE else 404
+                                                         for r in ROLES}},
+    ("GET", "/api/docs"): {c: 200 for c in CALLERS},
+    ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
+    ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
+}
+
+
+def test_every_route_has_a_rule(app):
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = routes - set(API) - set(PAGES)
+    assert not missing, f"routes with no authorisation rule in this table: {sorted(missing)}"
+    assert not (set(API) | set(PAGES)) - routes, "rules for routes that no longer exist"
+
+
+@pytest.fixture
+def case(app, as_user):
+    """A MARP request started by social_worker; its first task is assigned to them."""
+    started = as_user("social_worker").post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": "C-9", "name": "Matrix Child"}})
+    instance = started.json
+    return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"]}
+
+
+def _api_call(app, caller, method, rule, case):
+    url = (rule.replace("<string:key>", "marp")
+           .replace("<string:instance_id>", case["instance_id"])
+           .replace("<string:task_id>", case["task_id"]))
+    client = ApiClient(app, caller)
+    body, raw = None, None
+    if rule == "/api/v1/auth/token":
+        body = {"username": caller or "social_worker",
+                "password": DEMO_PASSWORD if caller else "wrong"}
+    elif rule.endswith("/versions") or rule.endswith("/validate"):
+        raw = MARP_XML.replace("Multi-Agency Resource Panel (MARP)", "MARP (edited)")
+    elif rule == "/api/v1/process-instances" and method == "POST":
+        body = {"process_model": "marp", "subject": {"child_ref": "C-10"}}
+    elif rule.endswith("/complete"):
+        body = {"data": SAMPLES["prepare_request"]}
+    elif rule.endswith("/assign"):
+        body = {"username": "social_worker_2"}
+    elif rule.endswith("/resume"):
+        with app.app_context():  # resume needs a suspended case
+            ApiClient(app, "manager").post(url.replace("/resume", "/suspend"))
+    if raw is not None:
+        return client.post_raw(url, raw)
+    return client.client.open(url, method=method, json=body, headers=client.headers)
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
+@pytest.mark.parametrize(("method", "rule"), sorted(API))
+def test_api(app, case, caller, method, rule):
+    response = _api_call(app, caller, method, rule, case)
+    expected = API[(method, rule)][caller]
+    assert response.status_code == expected, (method, rule, caller, response.get_data()[:300])
+
+
+def _page_call(app, caller, method, rule, case):
+    browser = Browser(app)
+    if caller:
+        browser.sign_in(caller)
+    url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
+           .replace("<path:filename>", "govuk-frontend.min.css" if rule.startswith("/assets")
+                    else "app.css"))
+    if method == "GET":
+        return browser.get(url)
+    data = {}
+    if rule == "/login":
+        data = {"username": caller or "manager", "password": DEMO_PASSWORD}
+    elif rule == "/start/<key>":
+        data = {"child_ref": "C-11", "name": "Page Child"}
+    elif rule == "/tasks/<task_id>":
+        data = {"action": "draft", "needs_summary": "draft"}
+    return browser.post(url, data)
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
+@pytest.mark.parametrize(("method", "rule"), sorted(PAGES))
+def test_pages(app, case, caller, method, rule):
+    response = _page_call(app, caller, method, rule, case)
+    expected = PAGES[(method, rule)][caller]
+    assert response.status_code == expected, (method, rule, caller)
+    if expected == 302 and caller is None and rule not in ("/login", "/logout"):
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_refused_page_actions_change_nothing(app, case):
+    """A 302 can hide a refusal (with a message); the draft must only come from its owner."""
+    for caller in ("social_worker_2", "manager"):
+        _page_call(app, caller, "POST", "/tasks/<task_id>", case)
+    with app.app_context():
+        assert db.session.get(HumanTask, case["task_id"]).draft_data is None
+    _page_call(app, "social_worker", "POST", "/tasks/<task_id>", case)
+    with app.app_context():
+        assert db.session.get(HumanTask, case["task_id"]).draft_data == {"needs_summary": "draft"}
