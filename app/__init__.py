@@ -10,7 +10,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import api, cli, headers, web
+from app import api, audit, cli, headers, web
 from app.config import ROOT, STATIC_SETTINGS, from_environment
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
@@ -87,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     headers.init_app(app)
+    audit.init_app(app)
     cli.init_app(app)
 
     if app.config["DEPLOY_ON_START"]:

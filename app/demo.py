@@ -20,9 +20,10 @@ DISPLAY_NAMES = {
     "panel_chair": "Robin Ellis (Panel Chair)",
     "process_owner": "Morgan Blake (Process Owner)",
     "manager": "Taylor Quinn (Manager)",
+    "auditor": "Jesse Ward (Information Governance Auditor)",
 }
 EXTRA_USERS = {"social_worker_2": ["social_worker"], "process_owner": ["process_owner"],
-               "manager": ["manager"]}
+               "manager": ["manager"], "auditor": ["auditor"]}
 
 
 def lane_roles(processes_dir: Path) -> dict[str, str]:
@@ -40,7 +41,7 @@ def lane_roles(processes_dir: Path) -> dict[str, str]:
 def seed(processes_dir: Path, password: str) -> list[str]:
     """Create missing roles and demo users; returns the usernames created."""
     wanted = lane_roles(processes_dir)
-    for key in ("process_owner", "manager"):
+    for key in ("process_owner", "manager", "auditor"):
         wanted.setdefault(key, key.replace("_", " ").title())
     for key, name in wanted.items():
         if db.session.get(Role, key) is None:

@@ -17,7 +17,7 @@ from tests.conftest import DEMO_PASSWORD, ApiClient
 from tests.pages.conftest import Browser
 
 ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
-         "panel_administrator", "panel_chair", "process_owner", "manager"]
+         "panel_administrator", "panel_chair", "process_owner", "manager", "auditor"]
 CALLERS = [None, *ROLES]  # None: not signed in
 SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
 MARP_XML = (Path(__file__).parents[1] / "processes" / "marp" / "marp.bpmn").read_text()
@@ -61,6 +61,7 @@ API = {
     ("POST", "/api/v1/process-instances/<string:instance_id>/terminate"):
         _case_rule(403, manager=200, process_owner=200),
     ("GET", "/api/v1/tasks"): ALL_OK,
+    ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: another social worker gets 409, oversight without the role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import audit
 from app.api import schemas
 from app.api.errors import error_responses
 from app.api.paging import paginate
@@ -29,7 +30,10 @@ class Instances(MethodView):
         query = instances.query_visible(
             user, args.get("process_model"), args.get("status"), args.get("child_ref"),
             args["overdue"])
-        return paginate(query, args["page"], args["per_page"])
+        page = paginate(query, args["page"], args["per_page"])
+        for instance in page["items"]:  # a list shows each child's name and data
+            audit.note("instance", instance.id, instance.child_ref)
+        return page
 
     @blp.arguments(schemas.InstanceStart)
     @blp.response(201, schemas.Instance)

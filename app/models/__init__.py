@@ -1,4 +1,5 @@
 """Database models, split by domain; import them from here."""
+from app.models.audit import AuditEvent
 from app.models.instances import (
     HistoryEvent,
     HumanTask,
@@ -12,6 +13,7 @@ from app.models.users import ApiToken, Role, User, user_roles
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "HistoryEvent",
     "HumanTask",
     "InstanceStatus",

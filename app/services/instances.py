@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import exists
 
+from app import audit
 from app.engine import workflows
 from app.engine.specs import SPECS
 from app.extensions import db
@@ -58,7 +59,11 @@ def get_visible(user: User, instance_id: str) -> ProcessInstance:
     instance = db.session.scalar(db.select(ProcessInstance).where(
         ProcessInstance.id == instance_id, access.visible_instances(user)))
     if instance is None:
+        hidden = db.session.get(ProcessInstance, instance_id)
+        if hidden is not None:  # it exists: a look at a child's record the user may not see
+            audit.note("instance", instance_id, hidden.child_ref, refused=True)
         raise NotFound("No such process instance")
+    audit.note("instance", instance.id, instance.child_ref)
     return instance
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, literal_column, or_
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import audit
 from app.engine import workflows
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
@@ -61,8 +62,12 @@ def inbox(user: User, filter_: str = "all", overdue: bool = False, page: int = 1
 
 def get_visible(user: User, task_id: str) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
+    child_ref = (task.subject or {}).get("child_ref") if task is not None else None
     if task is None or not access.can_view_task(user, task):
+        if task is not None:
+            audit.note("task", task_id, child_ref, refused=True)
         raise NotFound("No such task")
+    audit.note("task", task.id, child_ref)
     return task
 
 

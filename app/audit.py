@@ -1,0 +1,45 @@
+"""Recording who viewed or changed which child's records.
+
+Services note what a request touched (`note`); one after-request hook writes the notes with
+who, when, the request and the address, in their own commit, so a refused or failed request
+is recorded too.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, request
+
+from app.extensions import db
+from app.models import AuditEvent, utcnow
+from app.security import current_user
+
+
+def note(object_type: str, object_id: str | None, child_ref: str | None,
+         refused: bool = False) -> None:
+    if not has_request_context():
+        return  # commands and the scheduler are not people viewing records
+    notes = g.setdefault("audit_notes", [])
+    entry = (object_type, object_id, child_ref, refused)
+    if entry not in notes:  # a request may look a record up more than once
+        notes.append(entry)
+
+
+def _write(response):
+    notes = g.pop("audit_notes", None)
+    if not notes:
+        return response
+    user = current_user()
+    action = "view" if request.method in ("GET", "HEAD") else "change"
+    now = utcnow()
+    db.session.rollback()  # whatever the request left unfinished is not ours to commit
+    db.session.add_all(AuditEvent(
+        at=now, actor=user.username if user else None,
+        action="refused" if refused else action, object_type=kind, object_id=object_id,
+        child_ref=child_ref, method=request.method, path=request.path[:500],
+        address=request.remote_addr, status=response.status_code,
+    ) for kind, object_id, child_ref, refused in notes)
+    db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_write)
