@@ -5,6 +5,7 @@ from flask import Flask, request
 
 from app.api import audit, auth, instances, process_models, tasks
 from app.api.errors import PanelflowApi, handle_service_error
+from app.api.openapi import MalformedBodyPlugin
 from app.security import signed_in_user
 from app.services.errors import ServiceError
 
@@ -22,6 +23,7 @@ def _authenticate_api_calls() -> None:
 def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs={
         "info": {"description": "Panelflow: children's social care panels as BPMN workflows."},
+        "extra_plugins": [MalformedBodyPlugin()],
     })
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from app.api import schemas
+from app.api.blueprint import ApiBlueprint
 from app.api.errors import error_responses
 from app.api.paging import paginate
 from app.extensions import db
@@ -14,7 +14,7 @@ from app.models import AuditEvent
 from app.security import signed_in_user
 from app.services.errors import Forbidden
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit-events",
+blp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit-events",
                 description="Audit trail of views and changes (role auditor)")
 _errors = error_responses(blp)
 

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api import schemas
+from app.api.blueprint import ApiBlueprint
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import auth
 from app.services.errors import Unauthorised
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
 
 
 @blp.route("/auth/token")
 class Token(MethodView):
+    @blp.doc(security=[])  # the one operation a client calls before it has a token
     @blp.arguments(schemas.TokenRequest)
     @blp.response(200, schemas.TokenResponse)
     @blp.alt_response(401, schema=schemas.ErrorSchema)

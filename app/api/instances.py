@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app import audit
 from app.api import schemas
+from app.api.blueprint import ApiBlueprint
 from app.api.errors import error_responses
 from app.api.paging import paginate
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import history, instances
 
-blp = Blueprint("process_instances", __name__, url_prefix="/api/v1/process-instances",
+blp = ApiBlueprint("process_instances", __name__, url_prefix="/api/v1/process-instances",
                 description="Running and finished pathways")
 
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api import schemas
+from app.api.blueprint import ApiBlueprint
 from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import deployment
 from app.services.errors import BadRequest, Forbidden, Invalid, NotFound
 
-blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models",
+blp = ApiBlueprint("process_models", __name__, url_prefix="/api/v1/process-models",
                 description="Deployed BPMN process models and their versions")
 
 XML_BODY = {"content": {"application/xml": {"schema": {"type": "string"}}}, "required": True}
@@ -80,6 +80,8 @@ class Bpmn(MethodView):
     @blp.arguments(schemas.BpmnQuery, location="query")
     @blp.response(200, content_type="application/xml",
                   description="The diagram's BPMN XML")
+    @blp.doc(responses={"200": {"description": "The diagram's BPMN XML",
+                                "content": {"application/xml": {"schema": {"type": "string"}}}}})
     @blp.alt_response(401, schema=schemas.ErrorSchema)
     @blp.alt_response(404, schema=schemas.ErrorSchema)
     def get(self, args, key):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+# Integers a client may send are bounded so that they fit every database column.
+MAX_INT = 2**31 - 1
+
 
 class Schema(ma.Schema):
     class Meta:
@@ -34,7 +37,7 @@ class Me(Schema):
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_INT))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -58,7 +61,7 @@ class ProcessModelDetail(ProcessModel):
 
 
 class BpmnQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
 
 
 class DeployQuery(Schema):
@@ -106,6 +109,7 @@ class TaskSummary(Schema):
     status = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     due_at = fields.DateTime(allow_none=True)
+    due_rule = fields.String(allow_none=True)
     subject = fields.Dict(required=True)
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)

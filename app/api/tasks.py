@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api import schemas
+from app.api.blueprint import ApiBlueprint
 from app.api.errors import error_responses
 from app.extensions import db
 from app.models import TaskStatus
 from app.security import signed_in_user
 from app.services import forms, tasks
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
+blp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
 
 
 _errors = error_responses(blp)
