@@ -10,8 +10,9 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import api, audit, cli, headers, web
+from app import api, audit, cli, headers, input_guard, web
 from app.config import ROOT, STATIC_SETTINGS, from_environment
+from app.engine import working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
@@ -82,10 +83,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PANELFLOW_ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
 
+    working_days.configure(app.config.get("CLOSURE_DAYS", []))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     api.init_app(app)
     web.init_app(app)
+    input_guard.init_app(app)
     headers.init_app(app)
     audit.init_app(app)
     cli.init_app(app)

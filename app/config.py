@@ -32,6 +32,9 @@ def from_environment() -> dict:
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
         "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
+        # Days the council is closed beyond weekends and bank holidays (ISO dates, commas).
+        "CLOSURE_DAYS": [d.strip() for d in os.environ.get("PANELFLOW_CLOSURE_DAYS", "").split(",")
+                         if d.strip()],
     }
 
 

@@ -59,6 +59,8 @@ class UserTaskSpec:
     due_in: str | None
     due_in_working_days: int | None
     assign_to: str | None
+    due_date: str | None = None  # an expression over task data giving an ISO date
+    due_rule: str | None = None  # the rule in words, with its source, shown to users
 
 
 @dataclass
@@ -153,6 +155,8 @@ def describe_user_task(task_spec) -> UserTaskSpec:
         due_in=props.get("dueIn"),
         due_in_working_days=int(working_days) if working_days and working_days.isdigit() else None,
         assign_to=props.get("assignTo"),
+        due_date=props.get("dueDate"),
+        due_rule=props.get("dueRule"),
     )
 
 

@@ -51,6 +51,8 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from app.engine.working_days import DIAGRAM_HELPERS
+
 __all__ = [
     "HELPERS",
     "SAFE_BUILTIN_NAMES",
@@ -613,7 +615,8 @@ SAFE_BUILTIN_NAMES = (
 _SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
 _SAFE_BUILTINS.update({"sum": _safe_sum, "round": _safe_round, "__import__": _internal_import})
 HELPERS: dict[str, Any] = {
-    "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone}
+    "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
+    **DIAGRAM_HELPERS}
 
 
 # --------------------------------------------------------------------------- task data

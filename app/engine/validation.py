@@ -120,6 +120,10 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path)
                 TimerEventDefinition.parse_iso_duration(task.due_in)
             except Exception:
                 problem(f"dueIn {task.due_in!r} is not an ISO 8601 duration such as P5D")
+        if task.due_date:
+            error = check_expression(task.due_date)
+            if error:
+                problem(f"dueDate {task.due_date!r}: {error}")
         if task.assign_to:
             error = check_expression(task.assign_to)
             if error:

@@ -99,6 +99,7 @@ class HumanTask(db.Model):
     completed_by: Mapped[str | None] = mapped_column(sa.String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSONType)
     draft_data: Mapped[dict | None] = mapped_column(JSONType)  # saved, not yet submitted
+    due_rule: Mapped[str | None] = mapped_column(sa.Text)  # why due_at is so, and its source
     form_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
     form_ui_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
     instructions: Mapped[str | None] = mapped_column(sa.Text)

@@ -105,10 +105,18 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
         messages.append(message)
 
 
-def validate(schema: dict, data: dict) -> dict[str, list[str]]:
-    """Per-field messages, keyed by dotted path; empty when the data is valid."""
+def validate(schema: dict, data: dict, context: dict | None = None) -> dict[str, list[str]]:
+    """Per-field messages, keyed by dotted path; empty when the data is valid.
+
+    `context` is what the case already knows (earlier answers). A form's if/then rules may
+    depend on it, e.g. "court hearing dates are needed when the family is in care
+    proceedings", but it never answers one of the form's own fields.
+    """
     if not schema:
         return {}
+    own = set(schema.get("properties") or {})
+    if context:
+        data = {**{k: v for k, v in context.items() if k not in own}, **data}
     errors: dict[str, list[str]] = {}
     validator = _validator(json.dumps(schema, sort_keys=True))
     for error in validator.iter_errors(data):

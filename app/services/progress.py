@@ -6,7 +6,7 @@ derives the status, and stores the earliest timer in an indexed column for the s
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -16,11 +16,14 @@ from sqlalchemy.orm import joinedload, undefer
 from app.engine import workflows
 from app.engine.parsing import ParsedModel, UserTaskSpec
 from app.engine.specs import SPECS
+from app.engine.working_days import LONDON
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, utcnow
 from app.models.instances import new_id
 from app.services import history
 from app.services.calendar import add_working_days
+
+END_OF_DAY = time(17, 0)
 
 
 def model_for(instance: ProcessInstance) -> ParsedModel:
@@ -38,7 +41,21 @@ def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
 
 
-def _due_at(spec: UserTaskSpec, created: datetime) -> datetime | None:
+def _due_on(spec: UserTaskSpec, data: dict) -> datetime | None:
+    """A `dueDate` rule's answer: the end of that working day in England, as UTC."""
+    try:
+        value = workflows.SCRIPT_ENGINE.environment.evaluate(spec.due_date, dict(data))
+        moment = datetime.fromisoformat(str(value))
+    except Exception:
+        return None  # the data the rule needs is not there yet: fall back to the other rules
+    if moment.tzinfo is None:
+        moment = datetime.combine(moment.date(), END_OF_DAY, LONDON)
+    return moment.astimezone(UTC)
+
+
+def _due_at(spec: UserTaskSpec, created: datetime, data: dict) -> datetime | None:
+    if spec.due_date and (due := _due_on(spec, data)) is not None:
+        return due
     if spec.due_in_working_days is not None:
         return add_working_days(created, spec.due_in_working_days)
     if spec.due_in:
@@ -62,7 +79,8 @@ def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: U
     return HumanTask(
         id=new_id(), instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
         title=spec.title, role=spec.role, assignee=_assignee(spec, ready.data),
-        status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now),
+        status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now, ready.data),
+        due_rule=spec.due_rule,
         form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,
         instructions=spec.instructions, process_key=instance.process_key,
         subject=instance.subject or {},

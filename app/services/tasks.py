@@ -146,7 +146,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     if instance.status not in InstanceStatus.OPEN:
         raise Conflict(f"The instance is {instance.status}, not running")
     schema = forms.load_form(task.form_schema_file)
-    errors = forms.validate(schema, data)
+    errors = forms.validate(schema, data, context=instance.data)
     if errors:
         raise Invalid("The form has errors", errors)
     data = forms.keep_form_fields(schema, data)

@@ -120,7 +120,7 @@ def submit(task_id: str):
             return redirect(url_for("task_pages.task", task_id=task_id))
         if parse_errors:
             # Show every problem at once: what could not be read, and what is missing.
-            missing = {k: v for k, v in forms.validate(schema, data).items()
+            missing = {k: v for k, v in forms.validate(schema, data, current.instance.data).items()
                        if k not in parse_errors}
             raise Invalid("The form has errors", {**missing, **parse_errors})
         instance, created = tasks.complete(user, task_id, data)

@@ -9,6 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from werkzeug.datastructures import MultiDict
 
+from app.engine.parsing import parse_model
 from app.web.form_render import (
     describe_value,
     field_id,
@@ -21,6 +22,24 @@ ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms" / "marp"
 SAMPLES = json.loads((ROOT / "tests" / "pathways" / "marp_samples.json").read_text())
 FORM_NAMES = sorted(p.name.removesuffix(".schema.json") for p in FORMS.glob("*.schema.json"))
+# Every pathway's forms, and every sample answer keyed "<task>__<variant>" with the task's form.
+ALL_FORMS = sorted(str(p.relative_to(ROOT / "forms")).removesuffix(".schema.json")
+                   for p in (ROOT / "forms").glob("*/*.schema.json"))
+
+
+def _task_forms() -> dict[tuple[str, str], str]:
+    found = {}
+    for path in (ROOT / "processes").glob("*/*.bpmn"):
+        for name, task in parse_model(path.read_bytes()).user_tasks.items():
+            found[(path.parent.name, name)] = task.form_schema_file.removesuffix(".schema.json")
+    return found
+
+
+TASK_FORMS = _task_forms()
+ALL_SAMPLES = sorted(
+    (path.name.removesuffix("_samples.json"), key)
+    for path in (ROOT / "tests" / "pathways").glob("*_samples.json")
+    for key in json.loads(path.read_text()))
 
 
 def load(name: str) -> tuple[dict, dict]:
@@ -85,16 +104,16 @@ def validator(schema: dict) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
-@pytest.mark.parametrize("name", FORM_NAMES)
-def test_each_marp_form_renders_accessible_govuk_markup(name):
-    schema, ui = load(name)
+@pytest.mark.parametrize("name", ALL_FORMS)
+def test_each_form_renders_accessible_govuk_markup(name):
+    schema, ui = load(f"../{name}")
     page = Page(str(render_form(schema, ui, {}, {})))
     assert len(page.ids) == len(set(page.ids)), "ids are unique"
     for control in page.controls:
         assert control["id"] in page.label_for, f"no <label for> for {control['id']}"
     assert page.fieldsets == page.legends_first, "every fieldset starts with a legend"
     assert set(page.described_by) <= set(page.ids)
-    names = {c["name"].split("-")[0].removesuffix("[]") for c in page.controls}
+    names = {c["name"].split("-")[0].removesuffix("[]").split(".")[0] for c in page.controls}
     assert names == set(schema["properties"]), "every property has a field"
 
 
@@ -105,10 +124,10 @@ def test_fields_follow_ui_order():
     assert positions == sorted(positions)
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES))
-def test_round_trip_through_the_browser(sample):
-    schema, ui = load(sample.split("__")[0].replace("_", "-"))
-    data = SAMPLES[sample]
+@pytest.mark.parametrize(("pathway", "sample"), ALL_SAMPLES)
+def test_round_trip_through_the_browser(pathway, sample):
+    schema, ui = load("../" + TASK_FORMS[(pathway, sample.split("__")[0])])
+    data = json.loads((ROOT / "tests" / "pathways" / f"{pathway}_samples.json").read_text())[sample]
     page = Page(str(render_form(schema, ui, data, {})))
     parsed, errors = parse_submission(schema, ui, page.submitted)
     assert errors == {}

@@ -1,0 +1,202 @@
+"""Pre-Proceedings and Court Tracking, walked through the API on every route.
+
+The clock starts on Monday 23 November 2026. Pre-proceedings meetings fall on Fridays every
+four weeks from 4 December 2026 and court tracking meetings on the Fridays between, from
+11 December (the rules are in the diagram's "Set tracking rules" script).
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from tests.pathways.walker import Walk, samples
+
+ANSWERS = samples("pct")
+ROLES = {
+    "register_family": "team_manager", "prepare_update": "team_manager",
+    "record_issue": "team_manager", "allocate_slot": "panel_administrator",
+    "distribute_notes": "panel_administrator", "record_tracking": "panel_chair",
+    "escalate_risk": "service_manager",
+}
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+@pytest.fixture
+def walk(app, as_user, traveller):
+    def start(register: str) -> Walk:
+        case = Walk(app, as_user, "pct", ROLES, ANSWERS, "team_manager", traveller)
+        case.do("register_family", register)
+        return case
+    return start
+
+
+def test_only_team_managers_start_tracking(as_user):
+    for role in ("social_worker", "panel_chair", "service_manager", "panel_administrator"):
+        response = as_user(role).post("/api/v1/process-instances", json={"process_model": "pct"})
+        assert response.status_code == 403, role
+    assert as_user("team_manager").post(
+        "/api/v1/process-instances", json={"process_model": "pct"}).status_code == 201
+
+
+def test_registration_is_the_team_managers_own_task(app, as_user, traveller):
+    case = Walk(app, as_user, "pct", ROLES, ANSWERS, "team_manager", traveller)
+    task = case.task("register_family")
+    assert (task["assignee"], task["role"]) == ("team_manager", "team_manager")
+
+
+def test_pre_proceedings_on_track_then_escalated_when_the_target_passes(walk):
+    case = walk("register_family__pre")
+    data = case.data()
+    assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
+        ("pre_proceedings", "2026-12-04")
+    assert data["tracking_deadline"] == "2027-01-25"  # 16 weeks from 5 October
+    case.do("allocate_slot")
+    update = case.task("prepare_update")
+    assert update["assignee"] == "team_manager"
+    # Due the working day before the meeting, at the end of the day.
+    assert update["due_at"].startswith("2026-12-03T17:00")
+    assert "working day before the tracking meeting" in update["due_rule"]
+
+    case.at("2026-11-30T10:00:00+00:00")
+    instance = case.do("prepare_update", "prepare_update__pre")
+    assert instance["status"] == "waiting"
+    assert instance["data"]["at_risk"] is False
+    case.at("2026-12-04T08:59:00+00:00")
+    assert case.ready() == []
+    case.at("2026-12-04T09:01:00+00:00")
+    assert case.ready() == ["record_tracking"]
+    case.do("record_tracking", "record_tracking__continue")
+    case.do("distribute_notes")
+
+    # Next pre-proceedings meeting: 1 January is a bank holiday, so 29 January.
+    assert case.ready() == ["allocate_slot"]
+    assert case.data()["tracking_meeting_date"] == "2027-01-29"
+    case.do("allocate_slot", tracking_meeting_date="2027-01-29")
+    case.at("2027-01-26T10:00:00+00:00")
+    instance = case.do("prepare_update", "prepare_update__pre")
+    assert instance["data"]["at_risk"] is True
+    assert "passed on 2027-01-25" in instance["data"]["risk_reasons"][0]
+    assert case.ready() == ["escalate_risk"]
+    case.do("escalate_risk")
+    case.at("2027-01-29T09:01:00+00:00")
+    case.do("record_tracking", "record_tracking__step_down")
+    # The chair flagged practice: the date it was raised must be recorded.
+    response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
+    assert response.status_code == 422
+    assert "practice_raised_on" in response.json["errors"]
+    instance = case.do("distribute_notes", "distribute_notes__practice")
+    assert instance["status"] == "completed"
+    assert instance["data"]["tracking_outcome"] == "step_down"
+
+
+def test_proceedings_issued_moves_the_family_to_court_tracking(walk):
+    case = walk("register_family__pre")
+    case.do("allocate_slot")
+    case.do("prepare_update", "prepare_update__pre")
+    case.at("2026-12-04T09:01:00+00:00")
+    case.do("record_tracking", "record_tracking__issue")
+    case.at("2026-12-07T10:00:00+00:00")
+    case.do("distribute_notes")
+    assert case.ready() == ["record_issue"]
+    assert case.task("record_issue")["assignee"] == "team_manager"
+    case.do("record_issue")
+    data = case.data()
+    assert data["pct_stage"] == "care_proceedings"
+    assert data["tracking_meeting_kind"] == "court_tracking"
+    assert data["tracking_deadline"] == "2027-06-14"  # 26 weeks from issue on 14 December
+    assert "s32(1)(a)(ii)" in data["tracking_deadline_rule"]
+    assert data["tracking_meeting_date"] == "2026-12-11"
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    instance = case.do("prepare_update", "prepare_update__court")
+    assert instance["data"]["at_risk"] is False
+    assert instance["status"] == "waiting"
+
+
+def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded(walk):
+    case = walk("register_family__court")
+    data = case.data()
+    assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
+        ("court_tracking", "2026-12-11")
+    assert data["tracking_deadline"] == "2027-05-03"
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    instance = case.do("prepare_update", "prepare_update__court",
+                       planned_final_hearing_date="2027-05-20")
+    assert instance["data"]["at_risk"] is True
+    assert "after the limit on 2027-05-03" in " ".join(instance["data"]["risk_reasons"])
+    # In care proceedings the service manager must say whether an extension is sought.
+    response = case.submit("escalate_risk", ANSWERS["escalate_risk"])
+    assert response.status_code == 422
+    assert "extension_to_be_sought" in response.json["errors"]
+    case.do("escalate_risk", "escalate_risk__court")
+    case.at("2026-12-11T09:01:00+00:00")
+    case.do("record_tracking", "record_tracking__concluded")
+    instance = case.do("distribute_notes")
+    assert instance["status"] == "completed"
+    assert instance["data"]["tracking_outcome"] == "proceedings_concluded"
+
+
+def test_an_extension_granted_by_the_court_moves_the_limit(walk):
+    case = walk("register_family__court")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    instance = case.do("prepare_update", "prepare_update__court",
+                       planned_final_hearing_date="2027-05-20", extension_weeks_granted=8)
+    assert instance["data"]["tracking_deadline"] == "2027-06-28"
+    assert instance["data"]["at_risk"] is False
+
+
+def test_court_directions_off_track_are_escalated(walk):
+    case = walk("register_family__court")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    response = case.submit("prepare_update", {**ANSWERS["prepare_update__court"],
+                                              "directions_on_track": False})
+    assert response.status_code == 422
+    assert "directions_detail" in response.json["errors"]
+    instance = case.do("prepare_update", "prepare_update__court", directions_on_track=False,
+                       directions_detail="The expert report is three weeks late.")
+    assert instance["data"]["risk_reasons"] == ["Court directions are not on track"]
+    assert case.ready() == ["escalate_risk"]
+
+
+def test_the_update_asks_for_what_the_stage_needs(walk):
+    court = walk("register_family__court")
+    court.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    response = court.submit("prepare_update", ANSWERS["prepare_update__pre"])
+    assert response.status_code == 422
+    assert {"latest_cmo_date", "latest_cmo_summary", "planned_final_hearing_date",
+            "directions_on_track"} <= set(response.json["errors"])
+    assert court.ready() == ["prepare_update"]
+
+    pre = walk("register_family__pre")
+    pre.do("allocate_slot")
+    briefing_only = {k: ANSWERS["prepare_update__pre"][k]
+                     for k in ("briefing_report", "actions_in_progress")}
+    response = pre.submit("prepare_update", briefing_only)
+    assert response.status_code == 422
+    assert {"completed_meetings", "planned_meetings"} <= set(response.json["errors"])
+
+
+def test_registration_needs_the_dates_the_limits_count_from(app, as_user, traveller):
+    case = Walk(app, as_user, "pct", ROLES, ANSWERS, "team_manager", traveller)
+    response = case.submit("register_family", {"pct_stage": "care_proceedings",
+                                                "children_in_family": 1, "parallel_plan": "x"})
+    assert response.status_code == 422
+    assert {"proceedings_issue_date", "court", "court_case_number"} <= set(response.json["errors"])
+
+
+def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
+    case = walk("register_family__court")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("prepare_update", "prepare_update__court",
+            planned_final_hearing_date="2027-05-20")
+    for task in case.instance()["tasks"]:
+        detail = case.clients[task["role"]].get(f"/api/v1/tasks/{task['id']}").json
+        assert detail["form"]["schema"]["properties"], task["name"]
+        assert detail["instructions"], task["name"]
+        assert detail["due_at"] and detail["due_rule"], task["name"]
