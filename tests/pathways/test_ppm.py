@@ -1,0 +1,123 @@
+"""Permanency Planning and Monitoring tracking, walked through the API on every route.
+
+The clock starts on Monday 23 November 2026; meetings are fortnightly on Thursdays from
+3 December 2026 (the rules are in the diagram's "Work out invitation and meeting dates").
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from tests.pathways.walker import Walk, samples
+
+ANSWERS = samples("ppm")
+ROLES = {
+    "record_review": "panel_administrator", "invite": "panel_administrator",
+    "distribute_notes": "panel_administrator", "complete_tracker": "social_worker",
+    "record_outcome": "panel_chair",
+}
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+@pytest.fixture
+def case(app, as_user, traveller) -> Walk:
+    walk = Walk(app, as_user, "ppm", ROLES, ANSWERS, "panel_administrator", traveller,
+                subject={"child_ref": "C-4001", "name": "Alex Example"})
+    walk.do("record_review")
+    return walk
+
+
+def _to_first_outcome(case: Walk) -> None:
+    case.do("invite")
+    case.do("complete_tracker")
+    case.at("2026-12-03T13:01:00+00:00")
+
+
+def test_only_the_panel_administrator_starts_tracking(as_user):
+    for role in ("social_worker", "team_manager", "panel_chair"):
+        response = as_user(role).post("/api/v1/process-instances", json={"process_model": "ppm"})
+        assert response.status_code == 403, role
+
+
+def test_invitation_is_due_within_two_weeks_of_the_second_review(case):
+    invite = case.task("invite")
+    assert invite["due_at"].startswith("2026-12-03T17:00")  # 19 November + 14 days
+    assert "within two weeks of the second looked-after review" in invite["due_rule"]
+    assert case.data()["tracking_meeting_date"] == "2026-12-03"  # the next Thursday meeting
+    case.do("invite")
+    tracker = case.task("complete_tracker")
+    assert tracker["role"] == "social_worker"
+    assert tracker["due_at"].startswith("2026-12-01T17:00")  # 2 working days before
+
+
+def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved(case):
+    _to_first_outcome(case)
+    assert case.ready() == ["record_outcome"]
+    case.do("record_outcome", "record_outcome__endorsed")
+    instance = case.do("distribute_notes")
+    assert instance["status"] == "waiting"
+    # The invitation for 4 March opens 15 working days before it, on 11 February.
+    assert instance["data"]["invite_opens_on"] == "2027-02-11"
+    case.at("2027-02-11T08:59:00+00:00")
+    assert case.ready() == []
+    case.at("2027-02-11T09:01:00+00:00")
+    assert case.ready() == ["invite"]
+    assert case.data()["tracking_meeting_date"] == "2027-03-04"
+    assert case.task("invite")["due_at"].startswith("2027-02-18T17:00")
+    case.do("invite", "invite__return")
+    case.do("complete_tracker")
+    case.at("2027-03-04T13:01:00+00:00")
+    case.do("record_outcome", "record_outcome__achieved")
+    response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
+    assert response.status_code == 422  # the chair flagged practice: when was it raised?
+    instance = case.do("distribute_notes", "distribute_notes__practice")
+    assert instance["status"] == "completed"
+    assert instance["data"]["tracking_round"] == 2
+
+
+def test_more_information_must_be_answered_on_the_return(case):
+    _to_first_outcome(case)
+    case.do("record_outcome", "record_outcome__more_information")
+    instance = case.do("distribute_notes")
+    assert instance["data"]["invite_opens_on"] == "2026-12-21"  # 15 working days before 14 Jan
+    case.at("2026-12-21T09:01:00+00:00")
+    case.do("invite", tracking_meeting_date="2027-01-14", invitation_sent_on="2026-12-21")
+    response = case.submit("complete_tracker", ANSWERS["complete_tracker"])
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["response_to_information_requested"]
+    case.do("complete_tracker", response_to_information_requested="In-house carers A and B; "
+            "a match could be made by April 2027.")
+    case.at("2027-01-14T13:01:00+00:00")
+    assert case.ready() == ["record_outcome"]
+
+
+def test_the_pro_forma_asks_for_transition_to_independence_at_15_or_over(case):
+    case.do("invite")
+    response = case.submit("complete_tracker", {**ANSWERS["complete_tracker"], "child_age": 16})
+    assert response.status_code == 422
+    assert "transition_to_independence_plan" in response.json["errors"]
+
+
+def test_the_forum_must_set_a_return_date_unless_permanence_is_achieved(case):
+    _to_first_outcome(case)
+    endorsed = {k: v for k, v in ANSWERS["record_outcome__endorsed"].items()
+                if k != "next_tracking_date"}
+    response = case.submit("record_outcome", endorsed)
+    assert response.status_code == 422
+    assert "next_tracking_date" in response.json["errors"]
+
+
+def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(case):
+    _to_first_outcome(case)
+    for task in case.instance()["tasks"]:
+        detail = case.clients[task["role"]].get(f"/api/v1/tasks/{task['id']}").json
+        assert detail["form"]["schema"]["properties"], task["name"]
+        assert detail["instructions"], task["name"]
+        assert detail["due_at"] and detail["due_rule"], task["name"]
