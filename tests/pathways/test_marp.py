@@ -5,11 +5,14 @@ Sample answers for each form live in marp_samples.json beside this file.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from app.services import forms
+from tests.pathways.walker import Walk
 
 SAMPLES = json.loads((Path(__file__).parent / "marp_samples.json").read_text())
 MEETING_DAY = "2026-12-08T08:00:00+00:00"
@@ -216,3 +219,52 @@ def test_the_readme_examples_fit_the_forms(app):
             schema = forms.load_form(f"marp/{path.stem}.schema.json")
             assert schema, path.name
             assert forms.validate(schema, json.loads(path.read_text())["data"]) == {}, path.name
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+def _approved_at(app, as_user, traveller, moment: str) -> Walk:
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.at(moment)
+    walk.do("sm_approval")
+    return walk
+
+
+@pytest.mark.parametrize(("approved_at", "meeting"), [
+    ("2026-11-24T15:59:00+00:00", "2026-12-08"),  # by 4pm on Tuesday 24 Nov, 7 working days before
+    ("2026-11-24T16:01:00+00:00", "2026-12-22"),  # just late: the following meeting
+    ("2026-12-22T15:00:00+00:00", "2027-01-05"),  # 7 working days back across Christmas
+])
+def test_the_cut_off_chooses_the_meeting(app, as_user, traveller, approved_at, meeting):
+    walk = _approved_at(app, as_user, traveller, approved_at)
+    data = walk.data()
+    assert (data["panel_meeting_date"], data["submitted_by_cutoff"]) == (meeting, True)
+    assert "4pm on the Tuesday" in data["listing_rule"]
+    assert walk.ready() == ["list_for_panel"]
+
+
+def test_an_emergency_decision_goes_to_the_next_available_meeting(app, as_user, traveller):
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    walk.do("prepare_request", "prepare_request__emergency")
+    walk.do("tm_review")
+    walk.at("2026-12-02T10:00:00+00:00")
+    walk.do("sm_approval")
+    assert walk.data()["panel_meeting_date"] == "2026-12-08"  # the cut-off does not apply
+    assert walk.data()["listing_rule"].startswith("Retrospective agreement")
+
+
+def test_a_deferred_request_is_relisted_by_the_cut_off(app, as_user, traveller):
+    walk = _approved_at(app, as_user, traveller, "2026-11-23T10:00:00+00:00")
+    walk.do("list_for_panel")
+    walk.at("2026-12-08T00:01:00+00:00")
+    walk.do("record_decision", "record_decision__deferred")
+    walk.do("distribute_minutes")
+    walk.at("2026-12-09T10:00:00+00:00")  # after 22 Dec's cut-off (Tuesday 8 Dec, 4pm)
+    walk.do("provide_further_info")
+    assert walk.data()["panel_meeting_date"] == "2027-01-05"
