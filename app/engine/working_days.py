@@ -83,8 +83,11 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 def cutoff_day(meeting: date, working_days: int, weekday: str | None = None) -> date:
     """The last day to submit for `meeting`: `working_days` working days before it, then back
-    to the named weekday if one is given (MARP: "4pm on a Tuesday, 7 working days prior"),
-    then back to a working day if that one is a holiday."""
+    to the named weekday if one is given, then back to a working day if that is a holiday.
+
+    Counting in working days moves a cut-off earlier when a bank holiday falls in between:
+    MARP's "16:00 on the Tuesday one week before" is 5 working days before its Tuesday.
+    """
     day = shift_working_days(meeting, -int(working_days))
     if weekday:
         day -= timedelta(days=(day.weekday() - WEEKDAYS.index(weekday.lower())) % 7)
@@ -93,27 +96,41 @@ def cutoff_day(meeting: date, working_days: int, weekday: str | None = None) -> 
     return day
 
 
+def meeting_day(scheduled: date, on_holiday: str = "move") -> date | None:
+    """Where a meeting scheduled on a bank holiday or closure day goes: the next working day
+    ("move", the default) or nowhere ("cancel")."""
+    if is_working_day(scheduled):
+        return scheduled
+    if on_holiday == "cancel":
+        return None
+    return shift_working_days(scheduled, 1)
+
+
 def next_meeting(first: str, every_days: int, cutoff_working_days: int = 0,
                  cutoff_time: str = "23:59", cutoff_weekday: str | None = None,
-                 after: str | None = None) -> str:
+                 after: str | None = None, on_holiday: str = "move") -> str:
     """For diagrams: the first meeting of a cycle whose cut-off has not yet passed.
 
-    Meetings fall on `first` and every `every_days` days after it. A request made at or
-    before a meeting's cut-off (`cutoff_day` at `cutoff_time`, London time) is heard there,
-    a later one at the next meeting. A meeting that would fall on a bank holiday or closure
-    day does not take place, so the next one is chosen.
+    Meetings are scheduled on `first` and every `every_days` days after it; one that falls on
+    a bank holiday or closure day moves to the next working day, or is cancelled when
+    `on_holiday` is "cancel". A request made at or before a meeting's cut-off (`cutoff_day`
+    at `cutoff_time`, London time) is heard there, a later one at the next meeting.
     """
     if int(every_days) < 1:
         raise ValueError("every_days must be at least 1")
+    if on_holiday not in ("move", "cancel"):
+        raise ValueError('on_holiday must be "move" or "cancel"')
     moment = _moment(after)
-    meeting = date.fromisoformat(first)
+    scheduled = date.fromisoformat(first)
     deadline_time = time.fromisoformat(cutoff_time)
     for _ in range(MAX_MEETINGS_SEARCHED):
-        cutoff = datetime.combine(cutoff_day(meeting, cutoff_working_days, cutoff_weekday),
-                                  deadline_time, LONDON)
-        if moment <= cutoff and is_working_day(meeting):
-            return meeting.isoformat()
-        meeting += timedelta(days=int(every_days))
+        meeting = meeting_day(scheduled, on_holiday)
+        if meeting is not None:
+            cutoff = datetime.combine(cutoff_day(meeting, cutoff_working_days, cutoff_weekday),
+                                      deadline_time, LONDON)
+            if moment <= cutoff:
+                return meeting.isoformat()
+        scheduled += timedelta(days=int(every_days))
     raise ValueError(f"no meeting within {MAX_MEETINGS_SEARCHED} cycles of {first}")
 
 

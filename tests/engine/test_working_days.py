@@ -35,30 +35,36 @@ def test_working_days_before_counts_backwards():
     assert wd.working_days_before("2026-12-08", 7) == "2026-11-27"  # Tue 8 Dec → Fri 27 Nov
 
 
-MARP = dict(first="2026-12-08", every_days=14, cutoff_working_days=7, cutoff_time="16:00",
-            cutoff_weekday="Tuesday")
+# MARP: fortnightly Tuesdays; the seed's "4pm on a Tuesday (7 working days prior)" cannot both
+# hold, so the default is 16:00 on the Tuesday one week before (5 working days), moved
+# earlier when a bank holiday falls in between.
+MARP = dict(first="2026-12-08", every_days=14, cutoff_working_days=5, cutoff_time="16:00")
 
 
-def test_marp_cut_off_is_4pm_on_the_tuesday_7_working_days_before():
-    # 7 working days before Tue 8 Dec is Fri 27 Nov; the Tuesday on or before is 24 Nov.
-    assert wd.cutoff_day(date(2026, 12, 8), 7, "Tuesday") == date(2026, 11, 24)
-    assert wd.next_meeting(after="2026-11-24T16:00:00+00:00", **MARP) == "2026-12-08"
-    assert wd.next_meeting(after="2026-11-24T16:01:00+00:00", **MARP) == "2026-12-22"
+def test_marp_cut_off_is_4pm_on_the_tuesday_one_week_before():
+    assert wd.cutoff_day(date(2026, 12, 8), 5) == date(2026, 12, 1)
+    assert wd.next_meeting(after="2026-12-01T16:00:00+00:00", **MARP) == "2026-12-08"
+    assert wd.next_meeting(after="2026-12-01T16:01:00+00:00", **MARP) == "2026-12-22"
 
 
-def test_the_cut_off_crosses_christmas_in_working_days():
-    # For 5 Jan 2027, 7 working days back skips 1 Jan, 28 and 25 Dec: Tue 22 Dec.
-    assert wd.cutoff_day(date(2027, 1, 5), 7, "Tuesday") == date(2026, 12, 22)
-    assert wd.next_meeting(after="2026-12-22T15:59:00+00:00", **MARP) == "2027-01-05"
-    assert wd.next_meeting(after="2026-12-22T16:01:00+00:00", **MARP) == "2027-01-19"
+def test_the_cut_off_moves_earlier_across_christmas():
+    # For Tue 5 Jan 2027 one week before is Tue 29 Dec, but 1 Jan is a bank holiday in
+    # between, so the cut-off moves to the working day before: Thu 24 Dec (25, 28 are holidays).
+    assert wd.cutoff_day(date(2027, 1, 5), 5) == date(2026, 12, 24)
+    assert wd.next_meeting(after="2026-12-24T15:59:00+00:00", **MARP) == "2027-01-05"
+    assert wd.next_meeting(after="2026-12-24T16:01:00+00:00", **MARP) == "2027-01-19"
 
 
 def test_cut_off_is_in_london_time_in_summer():
     rule = {**MARP, "first": "2027-06-15"}
-    # 7 working days before Tue 15 Jun 2027 is Fri 4 Jun; the Tuesday before is 1 Jun, and
-    # 16:00 BST is 15:00 UTC.
-    assert wd.next_meeting(after="2027-06-01T14:59:00+00:00", **rule) == "2027-06-15"
-    assert wd.next_meeting(after="2027-06-01T15:01:00+00:00", **rule) == "2027-06-29"
+    # Tue 8 Jun 2027 16:00 BST is 15:00 UTC.
+    assert wd.next_meeting(after="2027-06-08T14:59:00+00:00", **rule) == "2027-06-15"
+    assert wd.next_meeting(after="2027-06-08T15:01:00+00:00", **rule) == "2027-06-29"
+
+
+def test_a_named_weekday_pulls_the_cut_off_back_to_it():
+    # 7 working days before Tue 8 Dec is Fri 27 Nov; the Tuesday on or before is 24 Nov.
+    assert wd.cutoff_day(date(2026, 12, 8), 7, "Tuesday") == date(2026, 11, 24)
 
 
 def test_without_a_weekday_the_cut_off_is_the_working_day_itself():
@@ -69,7 +75,7 @@ def test_without_a_weekday_the_cut_off_is_the_working_day_itself():
 
 def test_next_meeting_defaults_to_the_engines_now():
     with engine_time(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)):
-        assert wd.next_meeting(**MARP) == "2026-12-22"
+        assert wd.next_meeting(**MARP) == "2026-12-08"
         assert wd.today() == "2026-12-01"
 
 
@@ -83,6 +89,16 @@ def test_is_working_day():
     assert not wd.is_working_day(date(2026, 11, 22))
 
 
-def test_a_meeting_on_a_bank_holiday_is_skipped():
+def test_a_meeting_on_a_bank_holiday_moves_to_the_next_working_day_or_is_cancelled():
     # Fridays every 28 days from 4 Dec 2026: 1 Jan 2027 is New Year's Day.
-    assert wd.next_meeting("2026-12-04", 28, after="2026-12-05") == "2027-01-29"
+    assert wd.next_meeting("2026-12-04", 28, after="2026-12-05") == "2027-01-04"
+    assert wd.next_meeting("2026-12-04", 28, after="2026-12-05",
+                           on_holiday="cancel") == "2027-01-29"
+    # Easter 2027: a Thursday cycle is untouched, a Friday one moves past Easter Monday.
+    assert wd.next_meeting("2027-03-26", 7, after="2027-03-20") == "2027-03-30"
+
+
+def test_a_one_off_bank_holiday_is_a_holiday():
+    # The coronation of King Charles III, Monday 8 May 2023, was a one-off bank holiday.
+    assert not wd.is_working_day(date(2023, 5, 8))
+    assert wd.next_meeting("2023-05-08", 7, after="2023-05-01") == "2023-05-09"

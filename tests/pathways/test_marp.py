@@ -237,15 +237,16 @@ def _approved_at(app, as_user, traveller, moment: str) -> Walk:
 
 
 @pytest.mark.parametrize(("approved_at", "meeting"), [
-    ("2026-11-24T15:59:00+00:00", "2026-12-08"),  # by 4pm on Tuesday 24 Nov, 7 working days before
-    ("2026-11-24T16:01:00+00:00", "2026-12-22"),  # just late: the following meeting
-    ("2026-12-22T15:00:00+00:00", "2027-01-05"),  # 7 working days back across Christmas
+    ("2026-12-01T16:00:00+00:00", "2026-12-08"),  # by 4pm on Tuesday 1 Dec, a week before
+    ("2026-12-01T16:01:00+00:00", "2026-12-22"),  # a minute late: the following meeting
+    ("2026-12-24T15:59:00+00:00", "2027-01-05"),  # 1 Jan between: cut-off Thursday 24 Dec
+    ("2026-12-29T10:00:00+00:00", "2027-01-19"),
 ])
 def test_the_cut_off_chooses_the_meeting(app, as_user, traveller, approved_at, meeting):
     walk = _approved_at(app, as_user, traveller, approved_at)
     data = walk.data()
     assert (data["panel_meeting_date"], data["submitted_by_cutoff"]) == (meeting, True)
-    assert "4pm on the Tuesday" in data["listing_rule"]
+    assert "4pm on the Tuesday one week before" in data["listing_rule"]
     assert walk.ready() == ["list_for_panel"]
 
 
@@ -253,7 +254,7 @@ def test_an_emergency_decision_goes_to_the_next_available_meeting(app, as_user, 
     walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
     walk.do("prepare_request", "prepare_request__emergency")
     walk.do("tm_review")
-    walk.at("2026-12-02T10:00:00+00:00")
+    walk.at("2026-12-02T10:00:00+00:00")  # after 8 December's cut-off
     walk.do("sm_approval")
     assert walk.data()["panel_meeting_date"] == "2026-12-08"  # the cut-off does not apply
     assert walk.data()["listing_rule"].startswith("Retrospective agreement")
@@ -265,6 +266,6 @@ def test_a_deferred_request_is_relisted_by_the_cut_off(app, as_user, traveller):
     walk.at("2026-12-08T00:01:00+00:00")
     walk.do("record_decision", "record_decision__deferred")
     walk.do("distribute_minutes")
-    walk.at("2026-12-09T10:00:00+00:00")  # after 22 Dec's cut-off (Tuesday 8 Dec, 4pm)
+    walk.at("2026-12-15T16:01:00+00:00")  # after 22 Dec's cut-off (Tuesday 15 Dec, 4pm)
     walk.do("provide_further_info")
     assert walk.data()["panel_meeting_date"] == "2027-01-05"

@@ -51,7 +51,7 @@ def test_registration_is_the_team_managers_own_task(app, as_user, traveller):
     assert (task["assignee"], task["role"]) == ("team_manager", "team_manager")
 
 
-def test_pre_proceedings_on_track_then_escalated_when_the_target_passes(walk):
+def test_pre_proceedings_on_track_then_escalated_as_the_target_nears(walk):
     case = walk("register_family__pre")
     data = case.data()
     assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
@@ -75,17 +75,18 @@ def test_pre_proceedings_on_track_then_escalated_when_the_target_passes(walk):
     case.do("record_tracking", "record_tracking__continue")
     case.do("distribute_notes")
 
-    # Next pre-proceedings meeting: 1 January is a bank holiday, so 29 January.
+    # Next pre-proceedings meeting: 1 January is a bank holiday, so it moves to Monday 4th.
     assert case.ready() == ["allocate_slot"]
-    assert case.data()["tracking_meeting_date"] == "2027-01-29"
-    case.do("allocate_slot", tracking_meeting_date="2027-01-29")
-    case.at("2027-01-26T10:00:00+00:00")
+    assert case.data()["tracking_meeting_date"] == "2027-01-04"
+    case.do("allocate_slot", tracking_meeting_date="2027-01-04")
+    case.at("2026-12-30T10:00:00+00:00")
     instance = case.do("prepare_update", "prepare_update__pre")
     assert instance["data"]["at_risk"] is True
-    assert "passed on 2027-01-25" in instance["data"]["risk_reasons"][0]
+    assert instance["data"]["risk_reasons"] == [
+        "26 days remain before the 16-week limit on 2027-01-25"]
     assert case.ready() == ["escalate_risk"]
     case.do("escalate_risk")
-    case.at("2027-01-29T09:01:00+00:00")
+    case.at("2027-01-04T09:01:00+00:00")
     case.do("record_tracking", "record_tracking__step_down")
     # The chair flagged practice: the date it was raised must be recorded.
     response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
@@ -200,3 +201,11 @@ def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
         assert detail["form"]["schema"]["properties"], task["name"]
         assert detail["instructions"], task["name"]
         assert detail["due_at"] and detail["due_rule"], task["name"]
+
+
+def test_a_case_past_its_limit_says_so(walk):
+    case = walk("register_family__court")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.at("2027-05-04T10:00:00+00:00")  # the day after week 26 from issue on 2 November
+    instance = case.do("prepare_update", "prepare_update__court")
+    assert instance["data"]["risk_reasons"][0] == "The 26-week limit passed on 2027-05-03"
