@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app import api, audit, cli, headers, input_guard, web
 from app.config import ROOT, STATIC_SETTINGS, from_environment
-from app.engine import working_days
+from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
+from app.services import panels
 from app.services.deployment import deploy_directory
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
 
     working_days.configure(app.config.get("CLOSURE_DAYS", []))
+    panel_hooks.configure(panels.list_current_instance)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     api.init_app(app)

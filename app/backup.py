@@ -7,7 +7,7 @@ step it had reached.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,26 @@ from app.extensions import db
 FORMAT = "panelflow-backup/1"
 
 
+# Configuration a fresh migrated database already holds (the panels' defaults).
+SEEDED_BY_MIGRATIONS = frozenset({"panels"})
+
+
 def _tables() -> list[sa.Table]:
     return list(db.metadata.sorted_tables)  # parents before children
 
 
 def _encode(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 def _decoder(table: sa.Table):
-    dates = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)
-             or isinstance(getattr(c.type, "impl", None), sa.DateTime)}
+    moments = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)
+               or isinstance(getattr(c.type, "impl", None), sa.DateTime)}
+    days = {c.name for c in table.columns if isinstance(c.type, sa.Date)}
 
     def decode(row: dict) -> dict:
-        return {k: datetime.fromisoformat(v) if k in dates and v is not None else v
+        return {k: (datetime.fromisoformat(v) if k in moments else
+                    date.fromisoformat(v) if k in days else v) if v is not None else v
                 for k, v in row.items()}
     return decode
 
@@ -64,8 +70,13 @@ def restore(path: Path) -> dict[str, int]:
             raise RestoreRefused(f"the backup is of schema {document['schema_revision']}, the "
                                  f"database is at {revision}: migrate to match first")
         for table in _tables():
+            if table.name in SEEDED_BY_MIGRATIONS:
+                continue
             if connection.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                 raise RestoreRefused(f"the database is not empty ({table.name} has rows)")
+        for table in reversed(_tables()):  # the backup's configuration replaces the defaults
+            if table.name in SEEDED_BY_MIGRATIONS:
+                connection.execute(table.delete())
         counts = {}
         for table in _tables():
             rows = [_decoder(table)(row) for row in document["tables"].get(table.name, [])]

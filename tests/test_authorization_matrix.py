@@ -62,6 +62,11 @@ API = {
         _case_rule(403, manager=200, process_owner=200),
     ("GET", "/api/v1/tasks"): ALL_OK,
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
+    # Panel calendars are not about any child; a meeting's agenda shows each caller only the
+    # cases they may see.
+    ("GET", "/api/v1/panels"): ALL_OK,
+    ("GET", "/api/v1/panels/<string:key>/meetings"): ALL_OK,
+    ("GET", "/api/v1/meetings/<string:meeting_id>"): ALL_OK,
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: another social worker gets 409, oversight without the role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):
@@ -109,13 +114,16 @@ def case(app, as_user):
     started = as_user("social_worker").post("/api/v1/process-instances", json={
         "process_model": "marp", "subject": {"child_ref": "C-9", "name": "Matrix Child"}})
     instance = started.json
-    return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"]}
+    meetings = as_user("manager").get("/api/v1/panels/marp/meetings").json
+    return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"],
+            "meeting_id": meetings[0]["id"]}
 
 
 def _api_call(app, caller, method, rule, case):
     url = (rule.replace("<string:key>", "marp")
            .replace("<string:instance_id>", case["instance_id"])
-           .replace("<string:task_id>", case["task_id"]))
+           .replace("<string:task_id>", case["task_id"])
+           .replace("<string:meeting_id>", case["meeting_id"]))
     client = ApiClient(app, caller)
     body, raw = None, None
     if rule == "/api/v1/auth/token":

@@ -10,7 +10,7 @@ from app.api.errors import error_responses
 from app.api.paging import paginate
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import history, instances
+from app.services import history, instances, panels
 
 blp = ApiBlueprint("process_instances", __name__, url_prefix="/api/v1/process-instances",
                 description="Running and finished pathways")
@@ -51,8 +51,12 @@ class InstanceView(MethodView):
     @blp.response(200, schemas.Instance)
     @_errors(401, 404)
     def get(self, instance_id):
-        """One instance with its tasks, ready and completed."""
-        return instances.get_visible(signed_in_user(), instance_id)
+        """One instance with its tasks, ready and completed, and its panel listing."""
+        instance = instances.get_visible(signed_in_user(), instance_id)
+        item = panels.current_listing(instance.id)
+        instance.listing = (None if item is None else
+                            {"meeting_id": item.meeting_id, "starts_at": item.meeting.starts_at})
+        return instance
 
 
 @blp.route("/<string:instance_id>/history")

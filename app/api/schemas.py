@@ -126,6 +126,13 @@ class TaskDetail(TaskSummary):
     instructions = fields.String(allow_none=True)
 
 
+class Listing(Schema):
+    """The meeting a case is listed for and waiting on."""
+
+    meeting_id = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+
+
 class Instance(Schema):
     id = fields.String(required=True)
     process_model = fields.String(required=True, attribute="process_key")
@@ -139,6 +146,7 @@ class Instance(Schema):
     completed_at = fields.DateTime(allow_none=True)
     error_message = fields.String(allow_none=True)
     tasks = fields.List(fields.Nested(TaskSummary), required=True)
+    listing = fields.Nested(Listing, allow_none=True)  # set on a single instance's read
 
 
 class InstanceQuery(PageQuery):

@@ -51,7 +51,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from app.engine.working_days import DIAGRAM_HELPERS
+from app.engine import panel_hooks, working_days
 
 __all__ = [
     "HELPERS",
@@ -616,7 +616,7 @@ _SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in SAFE
 _SAFE_BUILTINS.update({"sum": _safe_sum, "round": _safe_round, "__import__": _internal_import})
 HELPERS: dict[str, Any] = {
     "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
-    **DIAGRAM_HELPERS}
+    **working_days.DIAGRAM_HELPERS, **panel_hooks.DIAGRAM_HELPERS}
 
 
 # --------------------------------------------------------------------------- task data

@@ -7,6 +7,7 @@ from app.models.instances import (
     ProcessInstance,
     TaskStatus,
 )
+from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
 from app.models.processes import ProcessModelVersion
 from app.models.types import utcnow
 from app.models.users import ApiToken, Role, User, user_roles
@@ -17,6 +18,10 @@ __all__ = [
     "HistoryEvent",
     "HumanTask",
     "InstanceStatus",
+    "Meeting",
+    "MeetingItem",
+    "MeetingStatus",
+    "Panel",
     "ProcessInstance",
     "ProcessModelVersion",
     "Role",

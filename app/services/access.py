@@ -16,6 +16,14 @@ def oversees(user: User) -> bool:
     return bool(user.role_keys & OVERSIGHT_ROLES)
 
 
+# The chair and administrator read every case listed for their panel's meetings.
+PANEL_ROLES = frozenset({"panel_chair", "panel_administrator"})
+
+
+def sees_whole_agenda(user: User) -> bool:
+    return oversees(user) or bool(user.role_keys & PANEL_ROLES)
+
+
 def can_assign(user: User) -> bool:
     return bool(user.role_keys & ASSIGNER_ROLES)
 

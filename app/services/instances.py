@@ -10,7 +10,7 @@ from app.engine import workflows
 from app.engine.specs import SPECS
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
-from app.services import access, deployment, history, progress
+from app.services import access, deployment, history, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
 
 
@@ -30,6 +30,7 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
     db.session.add(instance)
     db.session.flush()
     history.record(instance.id, "started", user.username, detail={"subject": subject, "data": data})
+    panels.current_instance.set(instance.id)
     initial = {**data, "initiator": user.username, "subject": subject}
     try:
         workflow = workflows.start(model.spec, model.subprocess_specs, initial)

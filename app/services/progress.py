@@ -20,7 +20,7 @@ from app.engine.working_days import LONDON
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, utcnow
 from app.models.instances import new_id
-from app.services import history
+from app.services import history, panels
 from app.services.calendar import add_working_days
 
 END_OF_DAY = time(17, 0)
@@ -32,6 +32,7 @@ def model_for(instance: ProcessInstance) -> ParsedModel:
 
 
 def load(instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedModel]:
+    panels.current_instance.set(instance.id)  # every step loads first; see list_on_panel
     model = model_for(instance)
     return workflows.loads(instance.workflow_json, model.spec, model.subprocess_specs), model
 

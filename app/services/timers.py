@@ -1,4 +1,4 @@
-"""Firing due timers. Runs from `flask run-due` and from the in-app scheduler."""
+"""Firing due timers. Runs from `flask run-due`, the in-app scheduler, and Celery workers."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,38 +7,60 @@ from app.engine import workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
-from app.services import history, instances, progress
+from app.services import history, instances, panels, progress
 
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
+
+
+def due_instance_ids(moment: datetime | None = None) -> list[str]:
+    """Instances with a timer due by `moment`: one indexed query on next_timer_at."""
+    return list(instances.due_before(moment or utcnow()))
+
+
+def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | None:
+    """Fire one instance's due timers in its own transaction, under the row lock a user's
+    step takes. Whoever gets the lock second finds nothing due and does nothing, so two
+    schedulers or workers never fire one timer twice."""
+    moment = moment or utcnow()
+    instance = progress.lock(instance_id)
+    if (instance is None or instance.status not in InstanceStatus.OPEN
+            or instance.next_timer_at is None or instance.next_timer_at > moment):
+        db.session.rollback()
+        return None
+    due_at = instance.next_timer_at
+    history.record(instance_id, "timer_fired", SCHEDULER_ACTOR,
+                   detail={"due_at": due_at.isoformat(), "as_of": moment.isoformat()})
+    try:
+        with engine_time(moment):
+            workflow, model = progress.load(instance)
+            workflows.fire_timers(workflow)
+            progress.save(instance, workflow, model, SCHEDULER_ACTOR)
+        if instance.next_timer_at == due_at:  # the engine fires strictly after the due time
+            db.session.rollback()
+            return None
+    except workflows.EngineError as exc:
+        instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
+                             {"timer_due_at": due_at.isoformat()})
+        db.session.commit()
+        return {"instance_id": instance_id, "due_at": due_at, "error": str(exc)}
+    db.session.commit()
+    return {"instance_id": instance_id, "due_at": due_at, "status": instance.status}
+
+
+def keep_calendar(moment: datetime | None = None) -> None:
+    """Keep three months of every panel's meetings generated ahead."""
+    with engine_time(moment):
+        panels.ensure_all_meetings()
+    db.session.commit()
 
 
 def run_due(as_of: datetime | None = None) -> list[dict]:
     """Fire every timer due at `as_of` (default now); one transaction per instance."""
     moment = as_of or utcnow()
+    keep_calendar(moment)
     fired = []
-    for instance_id in instances.due_before(moment):
-        instance = progress.lock(instance_id)
-        if (instance is None or instance.status not in InstanceStatus.OPEN
-                or instance.next_timer_at is None or instance.next_timer_at > moment):
-            db.session.rollback()
-            continue
-        due_at = instance.next_timer_at
-        history.record(instance_id, "timer_fired", SCHEDULER_ACTOR,
-                       detail={"due_at": due_at.isoformat(), "as_of": moment.isoformat()})
-        try:
-            with engine_time(moment):
-                workflow, model = progress.load(instance)
-                workflows.fire_timers(workflow)
-                progress.save(instance, workflow, model, SCHEDULER_ACTOR)
-            if instance.next_timer_at == due_at:  # the engine fires strictly after the due time
-                db.session.rollback()
-                continue
-        except workflows.EngineError as exc:
-            instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
-                                 {"timer_due_at": due_at.isoformat()})
-            db.session.commit()
-            fired.append({"instance_id": instance_id, "due_at": due_at, "error": str(exc)})
-            continue
-        db.session.commit()
-        fired.append({"instance_id": instance_id, "due_at": due_at, "status": instance.status})
+    for instance_id in due_instance_ids(moment):
+        result = fire_instance(instance_id, moment)
+        if result is not None:
+            fired.append(result)
     return fired

@@ -1,8 +1,8 @@
 """Pre-Proceedings and Court Tracking, walked through the API on every route.
 
-The clock starts on Monday 23 November 2026. Pre-proceedings meetings fall on Fridays every
-four weeks from 4 December 2026 and court tracking meetings on the Fridays between, from
-11 December (the rules are in the diagram's "Set tracking rules" script).
+The clock starts on Monday 23 November 2026. The PCT panel meets fortnightly on Fridays from
+4 December 2026, alternating pre-proceedings (4 December) and court tracking (18 December);
+the tracking limits are in the diagram's "Set tracking rules" script.
 """
 from __future__ import annotations
 
@@ -113,8 +113,8 @@ def test_proceedings_issued_moves_the_family_to_court_tracking(walk):
     assert data["tracking_meeting_kind"] == "court_tracking"
     assert data["tracking_deadline"] == "2027-06-14"  # 26 weeks from issue on 14 December
     assert "s32(1)(a)(ii)" in data["tracking_deadline_rule"]
-    assert data["tracking_meeting_date"] == "2026-12-11"
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    assert data["tracking_meeting_date"] == "2026-12-18"
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     instance = case.do("prepare_update", "prepare_update__court")
     assert instance["data"]["at_risk"] is False
     assert instance["status"] == "waiting"
@@ -124,9 +124,9 @@ def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded
     case = walk("register_family__court")
     data = case.data()
     assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
-        ("court_tracking", "2026-12-11")
+        ("court_tracking", "2026-12-18")
     assert data["tracking_deadline"] == "2027-05-03"
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     instance = case.do("prepare_update", "prepare_update__court",
                        planned_final_hearing_date="2027-05-20")
     assert instance["data"]["at_risk"] is True
@@ -136,7 +136,7 @@ def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded
     assert response.status_code == 422
     assert "extension_to_be_sought" in response.json["errors"]
     case.do("escalate_risk", "escalate_risk__court")
-    case.at("2026-12-11T09:01:00+00:00")
+    case.at("2026-12-18T09:01:00+00:00")
     case.do("record_tracking", "record_tracking__concluded")
     instance = case.do("distribute_notes")
     assert instance["status"] == "completed"
@@ -145,7 +145,7 @@ def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded
 
 def test_an_extension_granted_by_the_court_moves_the_limit(walk):
     case = walk("register_family__court")
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     instance = case.do("prepare_update", "prepare_update__court",
                        planned_final_hearing_date="2027-05-20", extension_weeks_granted=8)
     assert instance["data"]["tracking_deadline"] == "2027-06-28"
@@ -154,7 +154,7 @@ def test_an_extension_granted_by_the_court_moves_the_limit(walk):
 
 def test_court_directions_off_track_are_escalated(walk):
     case = walk("register_family__court")
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     response = case.submit("prepare_update", {**ANSWERS["prepare_update__court"],
                                               "directions_on_track": False})
     assert response.status_code == 422
@@ -167,7 +167,7 @@ def test_court_directions_off_track_are_escalated(walk):
 
 def test_the_update_asks_for_what_the_stage_needs(walk):
     court = walk("register_family__court")
-    court.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    court.do("allocate_slot", tracking_meeting_date="2026-12-18")
     response = court.submit("prepare_update", ANSWERS["prepare_update__pre"])
     assert response.status_code == 422
     assert {"latest_cmo_date", "latest_cmo_summary", "planned_final_hearing_date",
@@ -193,7 +193,7 @@ def test_registration_needs_the_dates_the_limits_count_from(app, as_user, travel
 
 def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
     case = walk("register_family__court")
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     case.do("prepare_update", "prepare_update__court",
             planned_final_hearing_date="2027-05-20")
     for task in case.instance()["tasks"]:
@@ -205,7 +205,7 @@ def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
 
 def test_a_case_past_its_limit_says_so(walk):
     case = walk("register_family__court")
-    case.do("allocate_slot", tracking_meeting_date="2026-12-11")
+    case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     case.at("2027-05-04T10:00:00+00:00")  # the day after week 26 from issue on 2 November
     instance = case.do("prepare_update", "prepare_update__court")
     assert instance["data"]["risk_reasons"][0] == "The 26-week limit passed on 2027-05-03"

@@ -1,7 +1,7 @@
 """Permanency Planning and Monitoring tracking, walked through the API on every route.
 
-The clock starts on Monday 23 November 2026; meetings are fortnightly on Thursdays from
-3 December 2026 (the rules are in the diagram's "Work out invitation and meeting dates").
+The clock starts on Monday 23 November 2026; the PPM panel meets fortnightly on Thursdays
+from 3 December 2026 (17 and 31 December, 14 January, ... 25 February, 11 March).
 """
 from __future__ import annotations
 
@@ -63,17 +63,18 @@ def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved
     case.do("record_outcome", "record_outcome__endorsed")
     instance = case.do("distribute_notes")
     assert instance["status"] == "waiting"
-    # The invitation for 4 March opens 15 working days before it, on 11 February.
-    assert instance["data"]["invite_opens_on"] == "2027-02-11"
-    case.at("2027-02-11T08:59:00+00:00")
+    # The forum said 4 March; the first meeting on or after it is 11 March. The invitation
+    # opens 15 working days before that, on 18 February, and is due 10 before, on 25 February.
+    assert instance["data"]["tracking_meeting_date"] == "2027-03-11"
+    assert instance["data"]["invite_opens_on"] == "2027-02-18"
+    case.at("2027-02-18T08:59:00+00:00")
     assert case.ready() == []
-    case.at("2027-02-11T09:01:00+00:00")
+    case.at("2027-02-18T09:01:00+00:00")
     assert case.ready() == ["invite"]
-    assert case.data()["tracking_meeting_date"] == "2027-03-04"
-    assert case.task("invite")["due_at"].startswith("2027-02-18T17:00")
+    assert case.task("invite")["due_at"].startswith("2027-02-25T17:00")
     case.do("invite", "invite__return")
     case.do("complete_tracker")
-    case.at("2027-03-04T13:01:00+00:00")
+    case.at("2027-03-11T14:01:00+00:00")
     case.do("record_outcome", "record_outcome__achieved")
     response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
     assert response.status_code == 422  # the chair flagged practice: when was it raised?

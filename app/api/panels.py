@@ -1,0 +1,160 @@
+"""Panels and their meetings: configuration, calendar, and each meeting's listed items."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.views import MethodView
+from marshmallow import fields, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from app import audit
+from app.api import schemas
+from app.api.blueprint import ApiBlueprint
+from app.api.errors import error_responses
+from app.engine import clock
+from app.engine.working_days import LONDON, WEEKDAYS
+from app.extensions import db
+from app.models import Meeting, Panel, ProcessInstance
+from app.security import signed_in_user
+from app.services import access, panels
+from app.services.errors import NotFound
+
+blp = ApiBlueprint("panels", __name__, url_prefix="/api/v1", description="Panels and meetings")
+_errors = error_responses(blp)
+MAX_RANGE_DAYS = 400
+
+
+class PanelSchema(schemas.Schema):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    process_model = fields.String(allow_none=True, attribute="process_key")
+    cadence = fields.String(required=True)
+    weekday = fields.Function(lambda p: WEEKDAYS[p.weekday].capitalize(), required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(required=True)
+    cutoff_rule = fields.String(required=True)
+    minutes_due_working_days = fields.Integer(required=True)
+    slot_minutes = fields.Integer(required=True)
+    on_bank_holiday = fields.String(required=True, attribute="on_holiday")
+    chair = fields.String(required=True)
+    vice_chair = fields.String(allow_none=True)
+    administrator = fields.String(required=True)
+    members = fields.List(fields.String(), required=True)
+
+
+class MeetingSchema(schemas.Schema):
+    id = fields.String(required=True)
+    panel = fields.String(required=True, attribute="panel_key")
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    submission_deadline = fields.DateTime(required=True)
+    status = fields.String(required=True)
+    focus = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    item_count = fields.Integer(required=True)
+
+
+class DecisionSchema(schemas.Schema):
+    outcome = fields.String(allow_none=True)
+    conditions = fields.String(allow_none=True)
+    review_date = fields.String(allow_none=True)
+    actions = fields.List(fields.Dict(), load_default=list)
+
+
+class ItemSchema(schemas.Schema):
+    id = fields.String(required=True)
+    instance_id = fields.String(required=True)
+    subject = fields.Dict(required=True)
+    kind = fields.String(required=True)
+    listed_at = fields.DateTime(required=True)
+    late = fields.Boolean(required=True)
+    retrospective = fields.Boolean(required=True)
+    paperwork = fields.String(required=True)
+    decision = fields.Nested(DecisionSchema, allow_none=True)
+
+
+class MeetingDetailSchema(MeetingSchema):
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+
+
+class RangeQuery(schemas.Schema):
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+
+    @validates_schema
+    def _ordered(self, data, **_kwargs):
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise ValidationError("must not be before 'from'", "to")
+        if start and end and (end - start).days > MAX_RANGE_DAYS:
+            raise ValidationError(f"at most {MAX_RANGE_DAYS} days after 'from'", "to")
+
+
+@blp.route("/panels")
+class Panels(MethodView):
+    @blp.response(200, PanelSchema(many=True))
+    @_errors(401)
+    def get(self):
+        """Every forum's configuration: cadence, hours, cut-off rule, minutes deadline."""
+        signed_in_user()
+        return db.session.scalars(db.select(Panel).order_by(Panel.key)).all()
+
+
+@blp.route("/panels/<string:key>/meetings")
+class PanelMeetings(MethodView):
+    @blp.arguments(RangeQuery, location="query")
+    @blp.response(200, MeetingSchema(many=True))
+    @_errors(401, 404, 422)
+    def get(self, args, key):
+        """The panel's meetings between `from` and `to` (default: the next three months)."""
+        signed_in_user()
+        panel = panels.get_panel(key)
+        today = clock.now().astimezone(LONDON).date()
+        start = args.get("start") or today
+        end = args.get("end") or max(start, today) + panels.GENERATE_AHEAD
+        if (end - start).days > MAX_RANGE_DAYS:
+            end = start + timedelta(days=MAX_RANGE_DAYS)
+        meetings = panels.meetings_between(panel, start, end)
+        db.session.commit()  # meetings generated on the way are kept
+        return [_meeting_view(meeting, len(meeting.items)) for meeting in meetings]
+
+
+def _meeting_view(meeting: Meeting, item_count: int) -> dict:
+    return {"id": meeting.id, "panel_key": meeting.panel_key, "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at, "submission_deadline": meeting.submission_deadline,
+            "status": meeting.status, "focus": meeting.focus, "note": meeting.note,
+            "item_count": item_count}
+
+
+def _item_view(item, subject: dict) -> dict:
+    return {"id": item.id, "instance_id": item.instance_id, "subject": subject,
+            "kind": item.kind, "listed_at": item.listed_at, "late": item.late,
+            "retrospective": item.retrospective, "paperwork": "complete",
+            "decision": item.decision}
+
+
+@blp.route("/meetings/<string:meeting_id>")
+class MeetingView(MethodView):
+    @blp.response(200, MeetingDetailSchema)
+    @_errors(401, 404)
+    def get(self, meeting_id):
+        """A meeting and its agenda: the cases listed (those you may see), and decisions."""
+        user = signed_in_user()
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFound("No such meeting")
+        ids = [item.instance_id for item in meeting.items]
+        query = db.select(ProcessInstance.id, ProcessInstance.subject,
+                          ProcessInstance.child_ref).where(ProcessInstance.id.in_(ids))
+        if not access.sees_whole_agenda(user):
+            query = query.where(access.visible_instances(user))
+        rows = db.session.execute(query).all()
+        visible = {row.id: row for row in rows}
+        items = []
+        for item in meeting.items:
+            if item.instance_id not in visible:
+                continue  # a case the caller may not know about is not shown at all
+            row = visible[item.instance_id]
+            audit.note("instance", row.id, row.child_ref)
+            items.append(_item_view(item, row.subject or {}))
+        return {**_meeting_view(meeting, len(items)), "items": items}

@@ -1,0 +1,32 @@
+"""Diagram helpers that need the app's panels: the app plugs in the implementation.
+
+The engine has no database; `configure` is called by the app factory with functions that
+use it, so a diagram can write `panel_meeting_date = list_on_panel("marp")`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_list: Callable[..., str] | None = None
+
+
+def configure(list_on_panel: Callable[..., str]) -> None:
+    global _list
+    _list = list_on_panel
+
+
+def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request",
+                  focus: str | None = None, not_before: str | None = None) -> str:
+    """List this case on the panel's next meeting still open to it; its date (ISO).
+
+    `retrospective`: an emergency decision, heard at the next meeting whatever its cut-off.
+    `focus`: only meetings with that business (PCT: "pre_proceedings", "court_tracking").
+    `not_before`: the first meeting on or after a return date the forum set.
+    """
+    if _list is None:
+        raise RuntimeError("panels are not available to this engine")
+    return _list(panel, retrospective=retrospective, kind=kind, focus=focus,
+                 not_before=not_before)
+
+
+DIAGRAM_HELPERS = {"list_on_panel": list_on_panel}

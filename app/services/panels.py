@@ -1,0 +1,138 @@
+"""Panels as recurring meetings: generating meetings from each panel's cadence, and listing
+cases on the next meeting whose submission cut-off has not passed."""
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from app.engine import clock
+from app.engine.working_days import LONDON, cutoff_day, meeting_day
+from app.extensions import db
+from app.models import Meeting, MeetingItem, MeetingStatus, Panel
+from app.services.errors import NotFound
+
+GENERATE_AHEAD = timedelta(days=92)  # "the next three months"
+# The instance whose step is running, so that a diagram's list_on_panel() knows what to list.
+current_instance: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_instance", default=None)
+
+
+def _local(day: date, clock_time: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(clock_time), LONDON).astimezone(UTC)
+
+
+def get_panel(key: str) -> Panel:
+    panel = db.session.get(Panel, key)
+    if panel is None:
+        raise NotFound(f"No panel {key!r}")
+    return panel
+
+
+def _new_meeting(panel: Panel, scheduled: date, index: int) -> Meeting:
+    held = meeting_day(scheduled, panel.on_holiday)
+    day = held or scheduled
+    meeting = Meeting(
+        panel_key=panel.key, scheduled_on=scheduled, starts_at=_local(day, panel.starts_at),
+        ends_at=_local(day, panel.ends_at),
+        submission_deadline=_local(cutoff_day(day, panel.cutoff_working_days),
+                                   panel.cutoff_time),
+        status=MeetingStatus.SCHEDULED if held else MeetingStatus.CANCELLED,
+        focus=(panel.focus_cycle[index % len(panel.focus_cycle)] if panel.focus_cycle else None))
+    if held is None:
+        meeting.note = f"Cancelled: {scheduled.isoformat()} is a bank holiday or closure day"
+    elif held != scheduled:
+        meeting.note = (f"Moved from {scheduled.isoformat()}, a bank holiday or closure day, "
+                        "to the next working day")
+    return meeting
+
+
+def ensure_meetings(panel: Panel, until: date) -> None:
+    """Create the panel's meetings up to `until` that do not exist yet (safe to repeat)."""
+    existing = set(db.session.scalars(db.select(Meeting.scheduled_on).where(
+        Meeting.panel_key == panel.key)))
+    scheduled, index = panel.first_meeting, 0
+    while scheduled <= until:
+        if scheduled not in existing:
+            try:
+                with db.session.begin_nested():  # another worker may have made it just now
+                    db.session.add(_new_meeting(panel, scheduled, index))
+            except IntegrityError:
+                pass
+        scheduled += timedelta(days=panel.every_days)
+        index += 1
+
+
+def ensure_all_meetings(today: date | None = None) -> None:
+    until = (today or clock.now().astimezone(LONDON).date()) + GENERATE_AHEAD
+    for panel in db.session.scalars(db.select(Panel)):
+        ensure_meetings(panel, until)
+
+
+def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
+    ensure_meetings(panel, end)
+    return list(db.session.scalars(
+        db.select(Meeting).where(Meeting.panel_key == panel.key,
+                                 Meeting.starts_at >= _local(start, "00:00"),
+                                 Meeting.starts_at < _local(end + timedelta(days=1), "00:00"))
+        .order_by(Meeting.starts_at)))
+
+
+def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
+                 focus: str | None = None, not_before: date | None = None) -> Meeting:
+    """The first meeting still open to a submission made at `moment` (and on or after
+    `not_before`, a return date a forum set). A retrospective (emergency) item goes on the
+    next meeting regardless of its cut-off."""
+    horizon = max(moment.astimezone(LONDON).date(), not_before or date.min) + GENERATE_AHEAD
+    ensure_meetings(panel, horizon)
+    query = db.select(Meeting).where(
+        Meeting.panel_key == panel.key, Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.starts_at > moment)
+    if not retrospective:
+        query = query.where(Meeting.submission_deadline >= moment)
+    if focus:
+        query = query.where(Meeting.focus == focus)
+    if not_before:
+        query = query.where(Meeting.starts_at >= _local(not_before, "00:00"))
+    meeting = db.session.scalars(query.order_by(Meeting.starts_at).limit(1)).first()
+    if meeting is None:
+        raise ValueError(f"no {panel.key} meeting is scheduled within three months")
+    return meeting
+
+
+def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
+                  kind: str = "request", focus: str | None = None,
+                  not_before: date | None = None) -> MeetingItem:
+    """List the case on the next open meeting (once per meeting)."""
+    moment = clock.now()
+    meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before)
+    item = db.session.scalar(db.select(MeetingItem).where(
+        MeetingItem.meeting_id == meeting.id, MeetingItem.instance_id == instance_id))
+    if item is None:
+        item = MeetingItem(meeting_id=meeting.id, meeting=meeting, instance_id=instance_id,
+                           kind=kind, listed_at=moment, late=False,
+                           retrospective=retrospective)
+        db.session.add(item)
+    return item
+
+
+def list_current_instance(panel_key: str, retrospective: bool = False, kind: str = "request",
+                          focus: str | None = None, not_before: str | None = None) -> str:
+    """What a diagram's `list_on_panel(...)` runs: lists the case whose step is running and
+    returns the meeting's date (London) as an ISO string."""
+    instance_id = current_instance.get()
+    if instance_id is None:
+        raise RuntimeError("list_on_panel() can only run within a case's step")
+    item = list_instance(instance_id, panel_key, bool(retrospective), kind, focus,
+                         date.fromisoformat(not_before[:10]) if not_before else None)
+    return item.meeting.starts_at.astimezone(LONDON).date().isoformat()
+
+
+def current_listing(instance_id: str) -> MeetingItem | None:
+    """The meeting a case is waiting for: listed, not yet decided, meeting not yet held."""
+    return db.session.scalar(
+        db.select(MeetingItem).join(Meeting)
+        .where(MeetingItem.instance_id == instance_id, MeetingItem.decision.is_(None),
+               Meeting.status == MeetingStatus.SCHEDULED)
+        .order_by(Meeting.starts_at.desc()).limit(1))

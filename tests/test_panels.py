@@ -1,0 +1,151 @@
+"""Panels: configuration from the terms of reference, meetings generated around bank
+holidays, cut-offs, and cases listed on the right meeting."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+
+from app.engine.working_days import LONDON, is_working_day
+from app.extensions import db
+from app.models import Panel
+from tests.pathways.test_marp import ROLES as MARP_ROLES
+from tests.pathways.test_marp import SAMPLES as MARP_SAMPLES
+from tests.pathways.walker import Walk
+
+KEYS = sorted(["marp", "pct", "ppm", "placement_forum_1", "placement_forum_2",
+               "placement_forum_3", "ctmp"])
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+def _local_day(moment: str) -> date:
+    return datetime.fromisoformat(moment).astimezone(LONDON).date()
+
+
+def _meetings(client, key: str, start: str, end: str) -> list[dict]:
+    response = client.get(f"/api/v1/panels/{key}/meetings?from={start}&to={end}")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_every_forum_is_configured_from_its_terms_of_reference(as_user):
+    panels = {p["key"]: p for p in as_user("social_worker").get("/api/v1/panels").json}
+    assert sorted(panels) == KEYS
+    marp = panels["marp"]
+    assert (marp["cadence"], marp["weekday"], marp["minutes_due_working_days"]) == \
+        ("fortnightly", "Tuesday", 3)
+    assert "4pm on the Tuesday one week before" in marp["cutoff_rule"]
+    assert (panels["placement_forum_3"]["starts_at"], panels["placement_forum_3"]["ends_at"]) \
+        == ("12:30", "13:30")
+    assert panels["placement_forum_2"]["weekday"] == "Wednesday"
+    assert "Thursday 12 noon" in panels["ctmp"]["cutoff_rule"]
+    for panel in panels.values():
+        assert panel["chair"] and panel["administrator"] and panel["members"]
+
+
+def test_three_months_of_meetings_for_every_forum_fall_on_working_days(as_user, traveller):
+    client = as_user("panel_administrator")
+    for key in KEYS:
+        meetings = _meetings(client, key, "2026-11-23", "2027-02-23")
+        assert len(meetings) >= 6, key  # fortnightly over three months
+        for meeting in meetings:
+            day = _local_day(meeting["starts_at"])
+            if meeting["status"] == "scheduled":
+                assert is_working_day(day), (key, day)
+            assert datetime.fromisoformat(meeting["submission_deadline"]) <= \
+                datetime.fromisoformat(meeting["starts_at"])
+
+
+def test_christmas_and_new_year_move_friday_meetings_to_the_next_working_day(as_user):
+    meetings = _meetings(as_user("panel_administrator"), "ctmp", "2026-12-18", "2027-01-08")
+    days = [_local_day(m["starts_at"]).isoformat() for m in meetings]
+    # Fri 25 Dec → Tue 29 Dec (28th is the Boxing Day substitute); Fri 1 Jan → Mon 4 Jan.
+    assert days == ["2026-12-18", "2026-12-29", "2027-01-04", "2027-01-08"]
+    assert "Moved from 2026-12-25" in meetings[1]["note"]
+    # CTMP papers are due by 12 noon the working day before: Thursday 24 December.
+    assert meetings[1]["submission_deadline"].startswith("2026-12-24T12:00")
+
+
+def test_good_friday_moves_past_easter_monday(as_user):
+    meetings = _meetings(as_user("manager"), "placement_forum_3", "2027-03-19", "2027-04-02")
+    days = [_local_day(m["starts_at"]).isoformat() for m in meetings]
+    assert days == ["2027-03-19", "2027-03-30", "2027-04-02"]
+    # 12:30 in British Summer Time is 11:30 UTC.
+    assert meetings[2]["starts_at"].startswith("2027-04-02T11:30")
+
+
+def test_a_one_off_bank_holiday_and_the_cancel_setting(app, as_user):
+    with app.app_context():  # the Platinum Jubilee holiday, Friday 3 June 2022
+        panel = db.session.get(Panel, "ctmp")
+        panel.first_meeting, panel.on_holiday = date(2022, 5, 27), "cancel"
+        db.session.commit()
+    try:
+        meetings = _meetings(as_user("manager"), "ctmp", "2022-05-27", "2022-06-10")
+        assert [(m["status"], _local_day(m["starts_at"]).isoformat()) for m in meetings] == [
+            ("scheduled", "2022-05-27"), ("cancelled", "2022-06-03"), ("scheduled", "2022-06-10")]
+    finally:
+        with app.app_context():
+            panel = db.session.get(Panel, "ctmp")
+            panel.first_meeting, panel.on_holiday = date(2026, 11, 27), "move"
+            db.session.commit()
+
+
+def test_marp_cut_off_across_christmas(as_user):
+    meetings = _meetings(as_user("manager"), "marp", "2026-12-01", "2027-01-10")
+    deadlines = {_local_day(m["starts_at"]).isoformat(): m["submission_deadline"][:16]
+                 for m in meetings}
+    assert deadlines == {"2026-12-08": "2026-12-01T16:00", "2026-12-22": "2026-12-15T16:00",
+                         "2027-01-05": "2026-12-24T16:00"}
+
+
+def test_pct_meetings_alternate_pre_proceedings_and_court_tracking(as_user):
+    meetings = _meetings(as_user("manager"), "pct", "2026-12-01", "2027-01-20")
+    assert [(m["focus"], _local_day(m["starts_at"]).isoformat()) for m in meetings] == [
+        ("pre_proceedings", "2026-12-04"), ("court_tracking", "2026-12-18"),
+        ("pre_proceedings", "2027-01-04"), ("court_tracking", "2027-01-15")]
+
+
+def test_a_range_the_wrong_way_round_is_refused(as_user):
+    response = as_user("manager").get("/api/v1/panels/marp/meetings?from=2027-01-01&to=2026-12-01")
+    assert response.status_code == 422
+    assert "to" in response.json["errors"]
+    assert as_user("manager").get("/api/v1/panels/nope/meetings").status_code == 404
+
+
+def _approved(app, as_user, traveller, at: str) -> Walk:
+    walk = Walk(app, as_user, "marp", MARP_ROLES, MARP_SAMPLES, "social_worker", traveller)
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.at(at)
+    walk.do("sm_approval")
+    return walk
+
+
+def test_a_request_approved_at_16_01_on_the_cut_off_tuesday_lands_on_the_following_meeting(
+        app, as_user, traveller):
+    on_time = _approved(app, as_user, traveller, "2026-12-01T16:00:00+00:00")
+    late = _approved(app, as_user, traveller, "2026-12-01T16:01:00+00:00")
+    for walk, day in ((on_time, "2026-12-08"), (late, "2026-12-22")):
+        listing = walk.instance()["listing"]
+        assert _local_day(listing["starts_at"]).isoformat() == day
+        meeting = walk.clients["panel_administrator"].get(
+            f"/api/v1/meetings/{listing['meeting_id']}").json
+        [item] = meeting["items"]
+        assert item["instance_id"] == walk.id
+        assert item["subject"]["child_ref"] == "C-3001"
+        assert (item["late"], item["retrospective"], item["decision"]) == (False, False, None)
+        assert meeting["item_count"] == 1
+
+
+def test_an_agenda_shows_only_the_cases_the_caller_may_see(app, as_user, traveller):
+    walk = _approved(app, as_user, traveller, "2026-11-23T10:00:00+00:00")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    stranger = as_user("auditor").get(f"/api/v1/meetings/{meeting_id}").json  # no MARP role
+    assert (stranger["items"], stranger["item_count"]) == ([], 0)
+    assert len(as_user("panel_chair").get(f"/api/v1/meetings/{meeting_id}").json["items"]) == 1
