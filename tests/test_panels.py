@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Panel
 from tests.pathways.test_marp import ROLES as MARP_ROLES
 from tests.pathways.test_marp import SAMPLES as MARP_SAMPLES
+from tests.pathways.test_pct import ANSWERS as PCT_ANSWERS
+from tests.pathways.test_pct import ROLES as PCT_ROLES
 from tests.pathways.walker import Walk
 
 KEYS = sorted(["marp", "pct", "ppm", "placement_forum_1", "placement_forum_2",
@@ -149,3 +151,45 @@ def test_an_agenda_shows_only_the_cases_the_caller_may_see(app, as_user, travell
     stranger = as_user("auditor").get(f"/api/v1/meetings/{meeting_id}").json  # no MARP role
     assert (stranger["items"], stranger["item_count"]) == ([], 0)
     assert len(as_user("panel_chair").get(f"/api/v1/meetings/{meeting_id}").json["items"]) == 1
+
+
+def test_the_chairs_decision_goes_on_the_agenda_and_the_meeting_is_held(app, as_user,
+                                                                        traveller):
+    walk = _approved(app, as_user, traveller, "2026-11-23T10:00:00+00:00")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    # The request is in; only the administrator's own listing step is open.
+    agenda = walk.clients["panel_administrator"].get(f"/api/v1/meetings/{meeting_id}").json
+    assert agenda["items"][0]["paperwork"] == "complete"
+    walk.do("list_for_panel")
+    walk.at("2026-12-08T09:00:00+00:00")
+    walk.do("record_decision", "record_decision__approved_with_conditions")
+    meeting = walk.clients["panel_chair"].get(f"/api/v1/meetings/{meeting_id}").json
+    assert meeting["status"] == "held"
+    decision = meeting["items"][0]["decision"]
+    conditions = MARP_SAMPLES["record_decision__approved_with_conditions"]
+    assert decision["outcome"] == "approved_with_conditions"
+    assert decision["conditions"] == conditions["decision_conditions"]
+    assert decision["review_date"] == conditions["review_date"]
+    assert walk.instance()["listing"] is None  # decided: no longer waiting for a meeting
+
+
+def test_meetings_past_their_end_are_marked_held(app, as_user, traveller):
+    client = as_user("manager")
+    [first] = _meetings(client, "placement_forum_2", "2026-11-25", "2026-11-25")
+    assert first["status"] == "scheduled"
+    traveller.move_to(datetime(2026, 11, 25, 10, 1, tzinfo=UTC))
+    assert app.test_cli_runner().invoke(args=["run-due"]).exit_code == 0
+    [first] = _meetings(as_user("manager"), "placement_forum_2", "2026-11-25", "2026-11-25")
+    assert first["status"] == "held"
+
+
+def test_paperwork_is_missing_while_the_team_manager_owes_the_update(app, as_user, traveller):
+    walk = Walk(app, as_user, "pct", PCT_ROLES, PCT_ANSWERS, "team_manager", traveller)
+    walk.do("register_family", "register_family__pre")
+    walk.do("allocate_slot")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    client = walk.clients["panel_administrator"]
+    assert client.get(f"/api/v1/meetings/{meeting_id}").json["items"][0]["paperwork"] == "missing"
+    walk.do("prepare_update", "prepare_update__pre")
+    assert client.get(f"/api/v1/meetings/{meeting_id}").json["items"][0]["paperwork"] == \
+        "complete"

@@ -69,7 +69,7 @@ class ItemSchema(schemas.Schema):
     listed_at = fields.DateTime(required=True)
     late = fields.Boolean(required=True)
     retrospective = fields.Boolean(required=True)
-    paperwork = fields.String(required=True)
+    paperwork = fields.String(required=True, metadata={"enum": ["complete", "missing", "unsigned"]})
     decision = fields.Nested(DecisionSchema, allow_none=True)
 
 
@@ -126,10 +126,10 @@ def _meeting_view(meeting: Meeting, item_count: int) -> dict:
             "item_count": item_count}
 
 
-def _item_view(item, subject: dict) -> dict:
+def _item_view(item, subject: dict, paperwork: str) -> dict:
     return {"id": item.id, "instance_id": item.instance_id, "subject": subject,
             "kind": item.kind, "listed_at": item.listed_at, "late": item.late,
-            "retrospective": item.retrospective, "paperwork": "complete",
+            "retrospective": item.retrospective, "paperwork": paperwork,
             "decision": item.decision}
 
 
@@ -150,11 +150,12 @@ class MeetingView(MethodView):
             query = query.where(access.visible_instances(user))
         rows = db.session.execute(query).all()
         visible = {row.id: row for row in rows}
+        paperwork = panels.paperwork_status(list(visible))
         items = []
         for item in meeting.items:
             if item.instance_id not in visible:
                 continue  # a case the caller may not know about is not shown at all
             row = visible[item.instance_id]
             audit.note("instance", row.id, row.child_ref)
-            items.append(_item_view(item, row.subject or {}))
+            items.append(_item_view(item, row.subject or {}, paperwork[row.id]))
         return {**_meeting_view(meeting, len(items)), "items": items}

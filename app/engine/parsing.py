@@ -61,6 +61,9 @@ class UserTaskSpec:
     assign_to: str | None
     due_date: str | None = None  # an expression over task data giving an ISO date
     due_rule: str | None = None  # the rule in words, with its source, shown to users
+    # A panel's decision: which of the form's fields hold the outcome, conditions, return
+    # date and actions, copied onto the case's item on the meeting's agenda.
+    decision_fields: dict[str, str] | None = None
 
 
 @dataclass
@@ -142,6 +145,16 @@ def _properties(task_spec) -> dict[str, str]:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
 
+DECISION_PROPERTIES = {"outcome": "decisionOutcome", "conditions": "decisionConditions",
+                       "review_date": "decisionReturnDate", "actions": "decisionActions"}
+
+
+def _decision_fields(props: dict[str, str]) -> dict[str, str] | None:
+    if "decisionOutcome" not in props:
+        return None
+    return {key: props[name] for key, name in DECISION_PROPERTIES.items() if props.get(name)}
+
+
 def describe_user_task(task_spec) -> UserTaskSpec:
     props = _properties(task_spec)
     working_days = props.get("dueInWorkingDays")
@@ -157,6 +170,7 @@ def describe_user_task(task_spec) -> UserTaskSpec:
         assign_to=props.get("assignTo"),
         due_date=props.get("dueDate"),
         due_rule=props.get("dueRule"),
+        decision_fields=_decision_fields(props),
     )
 
 

@@ -120,6 +120,11 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path)
                 TimerEventDefinition.parse_iso_duration(task.due_in)
             except Exception:
                 problem(f"dueIn {task.due_in!r} is not an ISO 8601 duration such as P5D")
+        if task.decision_fields and task.form_schema_file and not error:
+            fields = json.loads((forms_dir / task.form_schema_file).read_text()).get(
+                "properties") or {}
+            for missing in sorted(set(task.decision_fields.values()) - set(fields)):
+                problem(f"names decision field {missing!r}, which its form does not ask for")
         if task.due_date:
             error = check_expression(task.due_date)
             if error:

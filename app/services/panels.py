@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from app.engine import clock
 from app.engine.working_days import LONDON, cutoff_day, meeting_day
 from app.extensions import db
-from app.models import Meeting, MeetingItem, MeetingStatus, Panel
+from app.models import HumanTask, Meeting, MeetingItem, MeetingStatus, Panel, TaskStatus
+from app.services.access import PANEL_ROLES
 from app.services.errors import NotFound
 
 GENERATE_AHEAD = timedelta(days=92)  # "the next three months"
@@ -68,6 +69,7 @@ def ensure_all_meetings(today: date | None = None) -> None:
     until = (today or clock.now().astimezone(LONDON).date()) + GENERATE_AHEAD
     for panel in db.session.scalars(db.select(Panel)):
         ensure_meetings(panel, until)
+    mark_past_meetings_held(clock.now())
 
 
 def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
@@ -136,3 +138,35 @@ def current_listing(instance_id: str) -> MeetingItem | None:
         .where(MeetingItem.instance_id == instance_id, MeetingItem.decision.is_(None),
                Meeting.status == MeetingStatus.SCHEDULED)
         .order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def record_decision(instance_id: str, fields: dict[str, str], data: dict) -> MeetingItem | None:
+    """Copy a panel's decision from the submitted form onto the case's agenda item, and mark
+    the meeting held."""
+    item = db.session.scalar(
+        db.select(MeetingItem).join(Meeting)
+        .where(MeetingItem.instance_id == instance_id, MeetingItem.decision.is_(None),
+               Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.HELD)))
+        .order_by(Meeting.starts_at.desc()).limit(1))
+    if item is None:
+        return None
+    item.decision = {key: data.get(field) for key, field in fields.items()}
+    item.decision.setdefault("actions", [])
+    if item.meeting.status == MeetingStatus.SCHEDULED:
+        item.meeting.status = MeetingStatus.HELD
+    return item
+
+
+def mark_past_meetings_held(moment: datetime) -> None:
+    for meeting in db.session.scalars(db.select(Meeting).where(
+            Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at < moment)):
+        meeting.status = MeetingStatus.HELD
+
+
+def paperwork_status(instance_ids: list[str]) -> dict[str, str]:
+    """Per case: "missing" while someone other than the panel's own roles still owes a step
+    (the request, an update, a pro-forma), else "complete"."""
+    owing = set(db.session.scalars(db.select(HumanTask.instance_id).where(
+        HumanTask.instance_id.in_(instance_ids), HumanTask.status == TaskStatus.READY,
+        HumanTask.role.not_in(PANEL_ROLES))))
+    return {i: "missing" if i in owing else "complete" for i in instance_ids}

@@ -8,7 +8,7 @@ from app import audit
 from app.engine import workflows
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
-from app.services import access, forms, history, instances, progress
+from app.services import access, forms, history, instances, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -167,6 +167,9 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     task.submitted_data = data
     task.draft_data = None
     history.record(instance.id, "completed", user.username, task, {"data": data})
+    decision_fields = model.user_tasks[task.name].decision_fields
+    if decision_fields:
+        panels.record_decision(instance.id, decision_fields, data)
     created = progress.save(instance, workflow, model, user.username)
     try:
         db.session.flush()

@@ -159,3 +159,15 @@ def test_running_instances_keep_their_version(app, as_user):
     assert [t["title"] for t in done.json["next_tasks"]] == ["Second step"]
     fresh = start(sw)
     assert fresh["version"] == 2
+
+
+def test_validate_refuses_a_decision_field_the_form_does_not_ask_for(as_user):
+    props = ('<spiffworkflow:property name="decisionOutcome" value="outcome"/>'
+             '<spiffworkflow:property name="decisionConditions" value="conditions"/>')
+    result = _validate(as_user("process_owner"), two_step(first_props=props))
+    assert result["valid"] is False
+    [error] = result["errors"]
+    assert "decision field 'conditions'" in error["message"]
+    assert error["element_id"] == "first"
+    ok = '<spiffworkflow:property name="decisionOutcome" value="outcome"/>'
+    assert _validate(as_user("process_owner"), two_step(first_props=ok))["valid"] is True

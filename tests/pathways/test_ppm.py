@@ -66,6 +66,7 @@ def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved
     # The forum said 4 March; the first meeting on or after it is 11 March. The invitation
     # opens 15 working days before that, on 18 February, and is due 10 before, on 25 February.
     assert instance["data"]["tracking_meeting_date"] == "2027-03-11"
+    assert case.instance()["listing"]["starts_at"].startswith("2027-03-11T14:00")  # GMT
     assert instance["data"]["invite_opens_on"] == "2027-02-18"
     case.at("2027-02-18T08:59:00+00:00")
     assert case.ready() == []
