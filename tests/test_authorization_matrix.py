@@ -94,6 +94,9 @@ PAGES = {
                                                        for r in ROLES}},
     ("POST", "/tasks/<task_id>/release"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                          for r in ROLES}},
+    ("GET", "/panels"): PAGE,
+    ("GET", "/panels/<key>"): PAGE,
+    ("GET", "/meetings/<meeting_id>"): PAGE,
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
@@ -158,6 +161,7 @@ def _page_call(app, caller, method, rule, case):
     if caller:
         browser.sign_in(caller)
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
+           .replace("<meeting_id>", case["meeting_id"])
            .replace("<path:filename>", "govuk-frontend.min.css" if rule.startswith("/assets")
                     else "app.css"))
     if method == "GET":

@@ -14,9 +14,9 @@ from app.api.errors import error_responses
 from app.engine import clock
 from app.engine.working_days import LONDON, WEEKDAYS
 from app.extensions import db
-from app.models import Meeting, Panel, ProcessInstance
+from app.models import Meeting, Panel
 from app.security import signed_in_user
-from app.services import access, panels
+from app.services import panels
 from app.services.errors import NotFound
 
 blp = ApiBlueprint("panels", __name__, url_prefix="/api/v1", description="Panels and meetings")
@@ -143,19 +143,8 @@ class MeetingView(MethodView):
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None:
             raise NotFound("No such meeting")
-        ids = [item.instance_id for item in meeting.items]
-        query = db.select(ProcessInstance.id, ProcessInstance.subject,
-                          ProcessInstance.child_ref).where(ProcessInstance.id.in_(ids))
-        if not access.sees_whole_agenda(user):
-            query = query.where(access.visible_instances(user))
-        rows = db.session.execute(query).all()
-        visible = {row.id: row for row in rows}
-        paperwork = panels.paperwork_status(list(visible))
         items = []
-        for item in meeting.items:
-            if item.instance_id not in visible:
-                continue  # a case the caller may not know about is not shown at all
-            row = visible[item.instance_id]
-            audit.note("instance", row.id, row.child_ref)
-            items.append(_item_view(item, row.subject or {}, paperwork[row.id]))
+        for row in panels.agenda(user, meeting):
+            audit.note("instance", row["instance"].id, row["instance"].child_ref)
+            items.append(_item_view(row["item"], row["subject"], row["paperwork"]))
         return {**_meeting_view(meeting, len(items)), "items": items}

@@ -10,7 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from app.engine import clock
 from app.engine.working_days import LONDON, cutoff_day, meeting_day
 from app.extensions import db
-from app.models import HumanTask, Meeting, MeetingItem, MeetingStatus, Panel, TaskStatus
+from app.models import (
+    HumanTask,
+    Meeting,
+    MeetingItem,
+    MeetingStatus,
+    Panel,
+    ProcessInstance,
+    TaskStatus,
+)
+from app.services import access
 from app.services.access import PANEL_ROLES
 from app.services.errors import NotFound
 
@@ -170,3 +179,26 @@ def paperwork_status(instance_ids: list[str]) -> dict[str, str]:
         HumanTask.instance_id.in_(instance_ids), HumanTask.status == TaskStatus.READY,
         HumanTask.role.not_in(PANEL_ROLES))))
     return {i: "missing" if i in owing else "complete" for i in instance_ids}
+
+
+def agenda(user, meeting: Meeting) -> list[dict]:
+    """The meeting's items the user may see, in slot order, each with its paperwork status,
+    the case's subject and the task waiting on the panel (if the user may open it)."""
+    ids = [item.instance_id for item in meeting.items]
+    query = db.select(ProcessInstance).where(ProcessInstance.id.in_(ids))
+    if not access.sees_whole_agenda(user):
+        query = query.where(access.visible_instances(user))
+    cases = {instance.id: instance for instance in db.session.scalars(query)}
+    paperwork = paperwork_status(list(cases))
+    rows = []
+    for item in meeting.items:
+        instance = cases.get(item.instance_id)
+        if instance is None:
+            continue  # a case the user may not know about is not shown at all
+        ready = [t for t in instance.tasks if t.status == TaskStatus.READY
+                 and access.can_view_task(user, t)]
+        rows.append({"item": item, "instance": instance, "subject": instance.subject or {},
+                     "paperwork": paperwork[instance.id], "ready": ready,
+                     "slot": meeting.starts_at + timedelta(
+                         minutes=meeting.panel.slot_minutes * len(rows))})
+    return rows

@@ -1,0 +1,53 @@
+"""The panels pages in a real browser: calendar, a panel's meetings, and a meeting's agenda."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import assert_accessible, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+SAMPLES = json.loads((ROOT / "tests" / "pathways" / "marp_samples.json").read_text())
+
+
+def _listed_marp_case(as_user) -> str:
+    """A MARP request approved by the service manager: listed on the next MARP meeting."""
+    clients = {r: as_user(r) for r in ("social_worker", "team_manager", "service_manager")}
+    instance = clients["social_worker"].post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": "C-7001", "name": "Jo Agenda"}}).json
+    for task, role in (("prepare_request", "social_worker"), ("tm_review", "team_manager"),
+                       ("sm_approval", "service_manager")):
+        current = clients[role].get(f"/api/v1/process-instances/{instance['id']}").json
+        [ready] = [t for t in current["tasks"] if t["name"] == task and t["status"] == "ready"]
+        assert clients[role].post(f"/api/v1/tasks/{ready['id']}/complete",
+                                  json={"data": SAMPLES[task]}).status_code == 200
+    return instance["id"]
+
+
+def test_administrator_finds_the_agenda_of_the_next_marp_meeting(new_page, as_user):
+    _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "panel_administrator")
+    page.get_by_role("link", name="Panels", exact=True).click()
+    expect(page.get_by_role("heading", name="Panels")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(7)
+    assert_accessible(page, "the panels page")
+
+    page.get_by_role("link", name="Multi-Agency Resource Panel (MARP)").click()
+    expect(page.get_by_text("4pm on the Tuesday one week before")).to_be_visible()
+    assert_accessible(page, "a panel's page")
+
+    page.locator("tbody tr").first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/meetings/"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Agenda: Tuesday"))).to_be_visible()
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text("Jo Agenda")
+    expect(row).to_contain_text("Complete")
+    expect(row.get_by_role("link", name=re.compile(r"List request for MARP"))).to_be_visible()
+    assert_accessible(page, "a meeting's agenda")
+    screenshot(page, "meeting-agenda.png")
+    assert not page.problems, page.problems
