@@ -35,6 +35,12 @@ def from_environment() -> dict:
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),
+        # Reminder and escalation emails; none are sent unless a server is named.
+        "MAIL_SERVER": os.environ.get("PANELFLOW_MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("PANELFLOW_MAIL_PORT", "25")),
+        "MAIL_FROM": os.environ.get("PANELFLOW_MAIL_FROM", "panelflow@localhost"),
+        "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "REMINDER_LEAD_HOURS": int(os.environ.get("PANELFLOW_REMINDER_HOURS", "24")),
         # Days the council is closed beyond weekends and bank holidays (ISO dates, commas).
         "CLOSURE_DAYS": [d.strip() for d in os.environ.get("PANELFLOW_CLOSURE_DAYS", "").split(",")
                          if d.strip()],

@@ -57,6 +57,7 @@ def seed(processes_dir: Path, password: str) -> list[str]:
             username=username,
             display_name=DISPLAY_NAMES.get(username, username.replace("_", " ").title()),
             password_hash=hashed, team="Locality Team A",
+            email=f"{username}@panelflow.example",
             roles=[db.session.get(Role, k) for k in role_keys],
         ))
         created.append(username)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-from app.services import timers
+from app.services import reminders, timers
 
 
 def make_celery(app: Flask) -> Celery:
@@ -41,6 +41,7 @@ def make_celery(app: Flask) -> Celery:
         due = timers.due_instance_ids()
         for instance_id in due:
             fire_instance.delay(instance_id)
+        reminders.run()
         return len(due)
 
     @celery.task(name="panelflow.fire_instance")

@@ -45,6 +45,7 @@ API = {
     ("POST", "/api/v1/auth/token"): {None: 401, **{r: 200 for r in ROLES}},
     ("GET", "/api/v1/openapi.json"): {c: 200 for c in CALLERS},
     ("GET", "/api/v1/me"): ALL_OK,
+    ("GET", "/api/v1/notifications"): ALL_OK,  # each caller's own
     ("GET", "/api/v1/process-models"): ALL_OK,
     ("GET", "/api/v1/process-models/<string:key>"): ALL_OK,
     ("GET", "/api/v1/process-models/<string:key>/bpmn"): ALL_OK,
@@ -94,6 +95,7 @@ PAGES = {
                                                        for r in ROLES}},
     ("POST", "/tasks/<task_id>/release"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                          for r in ROLES}},
+    ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
     ("GET", "/panels"): PAGE,
     ("GET", "/panels/<key>"): PAGE,
     ("GET", "/meetings/<meeting_id>"): PAGE,

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from marshmallow import fields
 
 from app.api import schemas
 from app.api.blueprint import ApiBlueprint
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import auth
+from app.services import auth, reminders
 from app.services.errors import Unauthorised
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
@@ -27,6 +28,25 @@ class Token(MethodView):
         token, expires_at = auth.issue_token(user)
         db.session.commit()
         return {"token": token, "expires_at": expires_at}
+
+
+class NotificationSchema(schemas.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["due_soon", "overdue", "escalation"]})
+    message = fields.String(required=True)
+    task_id = fields.String(required=True)
+    instance_id = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @blp.response(200, NotificationSchema(many=True))
+    @blp.alt_response(401, schema=schemas.ErrorSchema)
+    def get(self):
+        """The caller's reminders and escalations, newest first (the last 100)."""
+        return reminders.for_user(signed_in_user().username)
 
 
 @blp.route("/me")

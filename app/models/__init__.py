@@ -7,6 +7,7 @@ from app.models.instances import (
     ProcessInstance,
     TaskStatus,
 )
+from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
 from app.models.processes import ProcessModelVersion
 from app.models.types import utcnow
@@ -21,6 +22,8 @@ __all__ = [
     "Meeting",
     "MeetingItem",
     "MeetingStatus",
+    "Notification",
+    "NotificationKind",
     "Panel",
     "ProcessInstance",
     "ProcessModelVersion",

@@ -7,7 +7,7 @@ from app.engine import workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
-from app.services import history, instances, panels, progress
+from app.services import history, instances, panels, progress, reminders
 
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
 
@@ -63,4 +63,5 @@ def run_due(as_of: datetime | None = None) -> list[dict]:
         result = fire_instance(instance_id, moment)
         if result is not None:
             fired.append(result)
+    reminders.run(moment)
     return fired

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import deployment, tasks
+from app.services import deployment, reminders, tasks
 from app.services.errors import NotFound, ServiceError
 from app.web.display import deadline, waited
 from app.web.sessions import page_login_required
@@ -47,7 +47,8 @@ def inbox():
         return url_for("inbox.inbox", **{k: v for k, v in params.items() if v})
 
     return render_template(
-        "web/inbox.html", tabs=TABS, tab=tab, counts=counts, rows=rows, total=result["total"],
+        "web/inbox.html", notes=reminders.unread(user.username), tabs=TABS, tab=tab,
+        counts=counts, rows=rows, total=result["total"],
         page=page, pages=pages, pathways=names, pathway=pathway, overdue=overdue,
         q=search or "", link=link)
 
@@ -66,3 +67,12 @@ def claim(task_id: str):
     db.session.commit()
     flash(f"“{task.title}” is now assigned to you", "success")
     return redirect(url_for("task_pages.task", task_id=task_id))
+
+
+@bp.post("/notifications/read")
+@page_login_required
+def read_notifications():
+    count = reminders.mark_all_read(signed_in_user().username)
+    db.session.commit()
+    flash(f"{count} reminder{'' if count == 1 else 's'} marked as read.", "success")
+    return redirect(url_for("inbox.inbox"))

@@ -1,0 +1,32 @@
+"""Reminders and escalations about tasks, shown in the inbox and sent by email."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class NotificationKind:
+    DUE_SOON = "due_soon"  # to whoever holds the task, or its role's queue
+    OVERDUE = "overdue"  # the same people, once it is late
+    ESCALATION = "escalation"  # to the holder's team manager, once it is late
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    # One of each kind per task and person, however often the scheduler runs.
+    __table_args__ = (sa.UniqueConstraint("task_id", "username", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    task_id: Mapped[str] = mapped_column(sa.ForeignKey("human_tasks.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    message: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,160 @@
+"""Due-soon reminders and overdue escalations for every task whose diagram gives a due date.
+
+Run by the scheduler (embedded or Celery) with the timers. Each notification is made once per
+task, person and kind (a unique key), shown in the person's inbox, and emailed when an SMTP
+server is configured and the person has an address. A failed send is retried on the next run.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import (
+    HumanTask,
+    Notification,
+    NotificationKind,
+    ProcessInstance,
+    Role,
+    TaskStatus,
+    User,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+def long_date(moment: datetime | None) -> str:
+    return f"{moment.day} {moment:%B %Y}" if moment else "no date"
+MANAGER_ROLE = "team_manager"
+
+
+def _role_holders(role: str) -> list[str]:
+    return list(db.session.scalars(
+        db.select(User.username).join(User.roles).where(Role.key == role, User.active)))
+
+
+def _team_managers(username: str) -> list[str]:
+    team = db.session.scalar(db.select(User.team).where(User.username == username))
+    if not team:
+        return []
+    return [name for name in db.session.scalars(
+        db.select(User.username).join(User.roles).where(
+            Role.key == MANAGER_ROLE, User.team == team, User.active))
+        if name != username]
+
+
+def _notify(task: HumanTask, username: str, kind: str, message: str) -> Notification | None:
+    try:
+        with db.session.begin_nested():  # made once, even by two schedulers at the same time
+            note = Notification(username=username, task_id=task.id, instance_id=task.instance_id,
+                                kind=kind, message=message)
+            db.session.add(note)
+        return note
+    except IntegrityError:
+        return None
+
+
+def _already(kind: str):
+    return db.select(Notification.task_id).where(Notification.kind == kind)
+
+
+def _who(task: HumanTask) -> list[str]:
+    return [task.assignee] if task.assignee else _role_holders(task.role or "")
+
+
+def _case(task: HumanTask) -> str:
+    subject = task.subject or {}
+    return subject.get("name") or subject.get("child_ref") or "a case"
+
+
+def _ready(*conditions):
+    return db.session.scalars(db.select(HumanTask).where(
+        HumanTask.status == TaskStatus.READY, *conditions))
+
+
+def run(moment: datetime | None = None) -> list[Notification]:
+    """Make the notifications now due; returns the new ones (and emails them)."""
+    moment = moment or utcnow()
+    lead = timedelta(hours=current_app.config.get("REMINDER_LEAD_HOURS", 24))
+    made: list[Notification | None] = []
+    for task in _ready(HumanTask.due_at > moment, HumanTask.due_at <= moment + lead,
+                       HumanTask.id.not_in(_already(NotificationKind.DUE_SOON))):
+        message = f"“{task.title}” for {_case(task)} is due {long_date(task.due_at)}."
+        made += [_notify(task, name, NotificationKind.DUE_SOON, message) for name in _who(task)]
+    for task in _ready(HumanTask.due_at <= moment,
+                       HumanTask.id.not_in(_already(NotificationKind.OVERDUE))):
+        when = long_date(task.due_at)
+        message = f"“{task.title}” for {_case(task)} was due {when} and is overdue."
+        made += [_notify(task, name, NotificationKind.OVERDUE, message) for name in _who(task)]
+        holder = task.assignee or db.session.scalar(
+            db.select(ProcessInstance.started_by).where(ProcessInstance.id == task.instance_id))
+        held_by = f"held by {task.assignee}" if task.assignee else "not yet claimed"
+        escalation = (f"Overdue in your team: “{task.title}” for {_case(task)}, {held_by}, "
+                      f"was due {when}.")
+        made += [_notify(task, manager, NotificationKind.ESCALATION, escalation)
+                 for manager in _team_managers(holder)]
+    db.session.commit()
+    send_emails(moment)
+    return [note for note in made if note is not None]
+
+
+def send_emails(moment: datetime) -> int:
+    """Email every notification not yet emailed to someone with an address."""
+    host = current_app.config.get("MAIL_SERVER")
+    if not host:
+        return 0
+    pending = db.session.execute(
+        db.select(Notification, User.email).join(User, User.username == Notification.username)
+        .where(Notification.emailed_at.is_(None), User.email.is_not(None))).all()
+    if not pending:
+        return 0
+    sent = 0
+    try:
+        with smtplib.SMTP(host, current_app.config.get("MAIL_PORT", 25), timeout=10) as smtp:
+            for note, address in pending:
+                smtp.send_message(_message(note, address))
+                note.emailed_at = moment
+                sent += 1
+    except (OSError, smtplib.SMTPException):
+        log.exception("Sending reminder emails failed; they are retried on the next run")
+    db.session.commit()
+    return sent
+
+
+def _message(note: Notification, address: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM", "panelflow@localhost")
+    message["To"] = address
+    message["Subject"] = {"due_soon": "Task due soon", "overdue": "Task overdue",
+                          "escalation": "Overdue task in your team"}[note.kind]
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    # No child's name in the email: it leaves the council's systems. The page says who.
+    body = note.message.split(" for ")[0] + " needs attention."
+    message.set_content(f"{body}\n\nOpen it in Panelflow: {base}/tasks/{note.task_id}\n")
+    return message
+
+
+def unread(username: str, limit: int = 10) -> list[Notification]:
+    return list(db.session.scalars(
+        db.select(Notification).where(Notification.username == username,
+                                      Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def for_user(username: str, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        db.select(Notification).where(Notification.username == username)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(username: str) -> int:
+    notes = unread(username, limit=10_000)
+    for note in notes:
+        note.read_at = utcnow()
+    return len(notes)
