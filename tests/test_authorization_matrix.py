@@ -38,6 +38,8 @@ def _case_rule(ok: int, **special: int) -> dict:
 
 
 ALL_OK = _per({}, 200)
+MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "manager",
+                                     "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
 
 # (method, url rule) -> expected status per caller.
@@ -68,6 +70,11 @@ API = {
     ("GET", "/api/v1/panels"): ALL_OK,
     ("GET", "/api/v1/panels/<string:key>/meetings"): ALL_OK,
     ("GET", "/api/v1/meetings/<string:meeting_id>"): ALL_OK,
+    # Changing a meeting is for the panel's own roles (and managers). The case is not
+    # listed, so even the chair cannot take it as urgent (422).
+    ("POST", "/api/v1/meetings/<string:meeting_id>/cancel"): _per(MEETING_CHANGERS, 403),
+    ("POST", "/api/v1/meetings/<string:meeting_id>/move"): _per(MEETING_CHANGERS, 403),
+    ("POST", "/api/v1/meetings/<string:meeting_id>/items"): _per({"panel_chair": 422}, 403),
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: another social worker gets 409, oversight without the role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):
@@ -99,6 +106,11 @@ PAGES = {
     ("GET", "/panels"): PAGE,
     ("GET", "/panels/<key>"): PAGE,
     ("GET", "/meetings/<meeting_id>"): PAGE,
+    # An empty form: the panel's roles get the page back with errors (422), others 403.
+    ("POST", "/meetings/<meeting_id>/cancel"):
+        {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    ("POST", "/meetings/<meeting_id>/move"):
+        {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
@@ -140,6 +152,12 @@ def _api_call(app, caller, method, rule, case):
         body = {"process_model": "marp", "subject": {"child_ref": "C-10"}}
     elif rule.endswith("/complete"):
         body = {"data": SAMPLES["prepare_request"]}
+    elif rule.endswith("/cancel"):
+        body = {"reason": "Matrix: chair unavailable"}
+    elif rule.endswith("/move"):
+        body = {"reason": "Matrix: room booked", "starts_on": "2031-01-07"}
+    elif rule.endswith("/items"):
+        body = {"reason": "Matrix: urgent", "instance_id": case["instance_id"]}
     elif rule.endswith("/assign"):
         body = {"username": "social_worker_2"}
     elif rule.endswith("/resume"):

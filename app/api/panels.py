@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.views import MethodView
-from marshmallow import fields, validates_schema
+from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from app import audit
@@ -16,7 +16,7 @@ from app.engine.working_days import LONDON, WEEKDAYS
 from app.extensions import db
 from app.models import Meeting, Panel
 from app.security import signed_in_user
-from app.services import panels
+from app.services import meeting_changes, panels
 from app.services.errors import NotFound
 
 blp = ApiBlueprint("panels", __name__, url_prefix="/api/v1", description="Panels and meetings")
@@ -77,6 +77,18 @@ class MeetingDetailSchema(MeetingSchema):
     items = fields.List(fields.Nested(ItemSchema), required=True)
 
 
+class CancelBody(schemas.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class MoveBody(CancelBody):
+    starts_on = fields.Date(required=True)
+
+
+class UrgentBody(CancelBody):
+    instance_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
 class RangeQuery(schemas.Schema):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
@@ -133,6 +145,21 @@ def _item_view(item, subject: dict, paperwork: str) -> dict:
             "decision": item.decision}
 
 
+def _meeting(meeting_id: str) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("No such meeting")
+    return meeting
+
+
+def _detail(user, meeting: Meeting) -> dict:
+    items = []
+    for row in panels.agenda(user, meeting):
+        audit.note("instance", row["instance"].id, row["instance"].child_ref)
+        items.append(_item_view(row["item"], row["subject"], row["paperwork"]))
+    return {**_meeting_view(meeting, len(items)), "items": items}
+
+
 @blp.route("/meetings/<string:meeting_id>")
 class MeetingView(MethodView):
     @blp.response(200, MeetingDetailSchema)
@@ -140,11 +167,46 @@ class MeetingView(MethodView):
     def get(self, meeting_id):
         """A meeting and its agenda: the cases listed (those you may see), and decisions."""
         user = signed_in_user()
-        meeting = db.session.get(Meeting, meeting_id)
-        if meeting is None:
-            raise NotFound("No such meeting")
-        items = []
-        for row in panels.agenda(user, meeting):
-            audit.note("instance", row["instance"].id, row["instance"].child_ref)
-            items.append(_item_view(row["item"], row["subject"], row["paperwork"]))
-        return {**_meeting_view(meeting, len(items)), "items": items}
+        return _detail(user, _meeting(meeting_id))
+
+
+@blp.route("/meetings/<string:meeting_id>/cancel")
+class CancelMeeting(MethodView):
+    @blp.arguments(CancelBody)
+    @blp.response(200, MeetingDetailSchema)
+    @_errors(400, 401, 403, 404, 409, 422)
+    def post(self, body, meeting_id):
+        """Cancel a meeting (chair or administrator): its cases move to the next meeting and
+        the people working on them are told."""
+        user = signed_in_user()
+        meeting = meeting_changes.cancel(user, _meeting(meeting_id), body["reason"])
+        db.session.commit()
+        return _detail(user, meeting)
+
+
+@blp.route("/meetings/<string:meeting_id>/move")
+class MoveMeeting(MethodView):
+    @blp.arguments(MoveBody)
+    @blp.response(200, MeetingDetailSchema)
+    @_errors(400, 401, 403, 404, 409, 422)
+    def post(self, body, meeting_id):
+        """Move a meeting to another day (chair or administrator); its cases go with it."""
+        user = signed_in_user()
+        meeting = meeting_changes.move(user, _meeting(meeting_id), body["starts_on"],
+                                       body["reason"])
+        db.session.commit()
+        return _detail(user, meeting)
+
+
+@blp.route("/meetings/<string:meeting_id>/items")
+class UrgentItem(MethodView):
+    @blp.arguments(UrgentBody)
+    @blp.response(200, MeetingDetailSchema)
+    @_errors(400, 401, 403, 404, 409, 422)
+    def post(self, body, meeting_id):
+        """The chair takes a late case onto this meeting as urgent (it is marked late)."""
+        user = signed_in_user()
+        meeting = _meeting(meeting_id)
+        meeting_changes.take_as_urgent(user, meeting, body["instance_id"], body["reason"])
+        db.session.commit()
+        return _detail(user, meeting)

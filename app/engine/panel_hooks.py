@@ -16,17 +16,20 @@ def configure(list_on_panel: Callable[..., str]) -> None:
 
 
 def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request",
-                  focus: str | None = None, not_before: str | None = None) -> str:
+                  focus: str | None = None, not_before: str | None = None,
+                  field: str | None = None) -> str:
     """List this case on the panel's next meeting still open to it; its date (ISO).
 
     `retrospective`: an emergency decision, heard at the next meeting whatever its cut-off.
     `focus`: only meetings with that business (PCT: "pre_proceedings", "court_tracking").
     `not_before`: the first meeting on or after a return date the forum set.
+    `field`: the variable the date is kept in, so that if the meeting is moved or cancelled
+    the case's variable (and any timer waiting on it) follows.
     """
     if _list is None:
         raise RuntimeError("panels are not available to this engine")
     return _list(panel, retrospective=retrospective, kind=kind, focus=focus,
-                 not_before=not_before)
+                 not_before=not_before, field=field)
 
 
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel}

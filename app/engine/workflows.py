@@ -134,6 +134,22 @@ def fire_timers(workflow: BpmnWorkflow) -> None:
     _run_engine(workflow)
 
 
+def update_waiting(workflow: BpmnWorkflow, changes: dict) -> int:
+    """Change data on the tasks waiting on events (e.g. a meeting date that moved) and make
+    their timers work out their time again; returns how many waiting tasks changed."""
+    changed = 0
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        # A waiting task takes its data from its parent again each time the engine looks.
+        for holder in (task, task.parent):
+            if holder is not None:
+                holder.data.update(changes)
+        task.internal_data.pop("event_value", None)  # re-evaluated against the new data
+        changed += 1
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.FUTURE | TaskState.LIKELY):
+        task.data.update({k: v for k, v in changes.items() if k in task.data})
+    return changed
+
+
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest time a pending timer is due, for the indexed scheduler column."""
     due: list[datetime] = []
@@ -159,9 +175,13 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
 
 
 def final_data(workflow: BpmnWorkflow) -> dict:
-    """Data gathered so far: the workflow's, or the most recently completed task's."""
+    """Data gathered so far: the workflow's, a waiting event's (which may have been updated
+    since, see update_waiting), or the most recently completed task's."""
     if workflow.is_completed() and workflow.data:
         return dict(workflow.data)
+    waiting = workflow.get_tasks(state=TaskState.WAITING)
+    if waiting:
+        return dict(waiting[0].data)
     last = workflow.last_task
     if last is not None:
         return dict(last.data)

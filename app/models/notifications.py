@@ -14,6 +14,7 @@ class NotificationKind:
     DUE_SOON = "due_soon"  # to whoever holds the task, or its role's queue
     OVERDUE = "overdue"  # the same people, once it is late
     ESCALATION = "escalation"  # to the holder's team manager, once it is late
+    MEETING_CHANGED = "meeting_changed"  # a case's meeting was moved or cancelled
 
 
 class Notification(db.Model):
@@ -23,7 +24,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), index=True)
-    task_id: Mapped[str] = mapped_column(sa.ForeignKey("human_tasks.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(sa.ForeignKey("human_tasks.id"), index=True)
     instance_id: Mapped[str] = mapped_column(sa.String(32))
     kind: Mapped[str] = mapped_column(sa.String(16))
     message: Mapped[str] = mapped_column(sa.Text)

@@ -84,5 +84,7 @@ class MeetingItem(db.Model):
     late: Mapped[bool] = mapped_column(default=False)
     retrospective: Mapped[bool] = mapped_column(default=False)
     decision: Mapped[dict | None] = mapped_column(JSONType)
+    # The case's variable holding the meeting date, updated if the meeting moves.
+    date_field: Mapped[str | None] = mapped_column(sa.String(120))
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", lazy="joined")

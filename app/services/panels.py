@@ -29,7 +29,8 @@ current_instance: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_instance", default=None)
 
 
-def _local(day: date, clock_time: str) -> datetime:
+def local_moment(day: date, clock_time: str) -> datetime:
+    """A London wall-clock time on `day`, as UTC."""
     return datetime.combine(day, time.fromisoformat(clock_time), LONDON).astimezone(UTC)
 
 
@@ -44,9 +45,9 @@ def _new_meeting(panel: Panel, scheduled: date, index: int) -> Meeting:
     held = meeting_day(scheduled, panel.on_holiday)
     day = held or scheduled
     meeting = Meeting(
-        panel_key=panel.key, scheduled_on=scheduled, starts_at=_local(day, panel.starts_at),
-        ends_at=_local(day, panel.ends_at),
-        submission_deadline=_local(cutoff_day(day, panel.cutoff_working_days),
+        panel_key=panel.key, scheduled_on=scheduled, starts_at=local_moment(day, panel.starts_at),
+        ends_at=local_moment(day, panel.ends_at),
+        submission_deadline=local_moment(cutoff_day(day, panel.cutoff_working_days),
                                    panel.cutoff_time),
         status=MeetingStatus.SCHEDULED if held else MeetingStatus.CANCELLED,
         focus=(panel.focus_cycle[index % len(panel.focus_cycle)] if panel.focus_cycle else None))
@@ -85,8 +86,8 @@ def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
     ensure_meetings(panel, end)
     return list(db.session.scalars(
         db.select(Meeting).where(Meeting.panel_key == panel.key,
-                                 Meeting.starts_at >= _local(start, "00:00"),
-                                 Meeting.starts_at < _local(end + timedelta(days=1), "00:00"))
+                                 Meeting.starts_at >= local_moment(start, "00:00"),
+                                 Meeting.starts_at < local_moment(end + timedelta(days=1), "00:00"))
         .order_by(Meeting.starts_at)))
 
 
@@ -105,7 +106,7 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
     if focus:
         query = query.where(Meeting.focus == focus)
     if not_before:
-        query = query.where(Meeting.starts_at >= _local(not_before, "00:00"))
+        query = query.where(Meeting.starts_at >= local_moment(not_before, "00:00"))
     meeting = db.session.scalars(query.order_by(Meeting.starts_at).limit(1)).first()
     if meeting is None:
         raise ValueError(f"no {panel.key} meeting is scheduled within three months")
@@ -114,7 +115,7 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
 
 def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
                   kind: str = "request", focus: str | None = None,
-                  not_before: date | None = None) -> MeetingItem:
+                  not_before: date | None = None, field: str | None = None) -> MeetingItem:
     """List the case on the next open meeting (once per meeting)."""
     moment = clock.now()
     meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before)
@@ -123,20 +124,21 @@ def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
     if item is None:
         item = MeetingItem(meeting_id=meeting.id, meeting=meeting, instance_id=instance_id,
                            kind=kind, listed_at=moment, late=False,
-                           retrospective=retrospective)
+                           retrospective=retrospective, date_field=field)
         db.session.add(item)
     return item
 
 
 def list_current_instance(panel_key: str, retrospective: bool = False, kind: str = "request",
-                          focus: str | None = None, not_before: str | None = None) -> str:
+                          focus: str | None = None, not_before: str | None = None,
+                          field: str | None = None) -> str:
     """What a diagram's `list_on_panel(...)` runs: lists the case whose step is running and
     returns the meeting's date (London) as an ISO string."""
     instance_id = current_instance.get()
     if instance_id is None:
         raise RuntimeError("list_on_panel() can only run within a case's step")
     item = list_instance(instance_id, panel_key, bool(retrospective), kind, focus,
-                         date.fromisoformat(not_before[:10]) if not_before else None)
+                         date.fromisoformat(not_before[:10]) if not_before else None, field)
     return item.meeting.starts_at.astimezone(LONDON).date().isoformat()
 
 

@@ -1,7 +1,9 @@
 """Panels for people: each forum's calendar, and a meeting's agenda (meeting mode)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app import audit
 from app.engine import clock
@@ -9,8 +11,8 @@ from app.engine.working_days import LONDON, WEEKDAYS
 from app.extensions import db
 from app.models import Meeting, Panel
 from app.security import signed_in_user
-from app.services import panels
-from app.services.errors import NotFound
+from app.services import meeting_changes, panels
+from app.services.errors import NotFound, ServiceError
 from app.web.sessions import page_login_required
 
 bp = Blueprint("panel_pages", __name__)
@@ -59,10 +61,86 @@ def panel(key: str):
 @page_login_required
 def meeting(meeting_id: str):
     user = signed_in_user()
-    found = db.session.get(Meeting, meeting_id)
-    if found is None:
-        abort(404)
+    return _agenda_page(user, _found(meeting_id), {}, {})
+
+
+def _agenda_page(user, found: Meeting, errors: dict, values: dict, status: int = 200):
     rows = panels.agenda(user, found)
     for row in rows:
         audit.note("instance", row["instance"].id, row["instance"].child_ref)
-    return render_template("web/meeting.html", meeting=found, panel=found.panel, rows=rows)
+    can_change = bool(user.role_keys & meeting_changes.CHANGERS) and found.status == "scheduled"
+    return render_template("web/meeting.html", meeting=found, panel=found.panel, rows=rows,
+                           can_change=can_change, errors=errors, values=values,
+                           # the summary links to the first input of the date
+                           summary={("starts_on-day" if k == "starts_on" else k): v
+                                    for k, v in errors.items()}), status
+
+
+def _found(meeting_id: str) -> Meeting:
+    found = db.session.get(Meeting, meeting_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _reason(errors: dict, field: str) -> str:
+    reason = (request.form.get(field) or "").strip()
+    if not reason:
+        errors[field] = "Enter the reason, so the people told understand why"
+    elif len(reason) > 2000:
+        errors[field] = "Reason must be 2,000 characters or fewer"
+    return reason
+
+
+@bp.post("/meetings/<meeting_id>/cancel")
+@page_login_required
+def cancel(meeting_id: str):
+    user, found = signed_in_user(), _found(meeting_id)
+    if not user.role_keys & meeting_changes.CHANGERS:
+        abort(403)
+    errors: dict[str, str] = {}
+    reason = _reason(errors, "cancel_reason")
+    if errors:
+        return _agenda_page(user, found, errors, request.form, 422)
+    try:
+        meeting_changes.cancel(user, found, reason)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))
+    flash("The meeting is cancelled. Its cases are listed on the next meeting and the people "
+          "working on them have been told.", "success")
+    return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))
+
+
+@bp.post("/meetings/<meeting_id>/move")
+@page_login_required
+def move(meeting_id: str):
+    user, found = signed_in_user(), _found(meeting_id)
+    if not user.role_keys & meeting_changes.CHANGERS:
+        abort(403)
+    errors: dict[str, str] = {}
+    try:
+        new_day = date(int(request.form.get("starts_on-year", "")),
+                       int(request.form.get("starts_on-month", "")),
+                       int(request.form.get("starts_on-day", "")))
+    except ValueError:
+        new_day = None
+        errors["starts_on"] = "New date must be a real date, for example 10 12 2026"
+    reason = _reason(errors, "move_reason")
+    if errors:
+        return _agenda_page(user, found, errors, request.form, 422)
+    try:
+        meeting_changes.move(user, found, new_day, reason)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.errors:
+            return _agenda_page(user, found, {k: v[0] for k, v in exc.errors.items()},
+                                request.form, exc.status)
+        flash(exc.message, "error")
+        return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))
+    flash("The meeting has moved. Its cases moved with it and the people working on them "
+          "have been told.", "success")
+    return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))

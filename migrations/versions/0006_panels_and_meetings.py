@@ -163,6 +163,7 @@ def upgrade():
         sa.Column('late', sa.Boolean(), nullable=False),
         sa.Column('retrospective', sa.Boolean(), nullable=False),
         sa.Column('decision', json_type, nullable=True),
+        sa.Column('date_field', sa.String(120), nullable=True),
         sa.UniqueConstraint('meeting_id', 'instance_id'),
     )
     op.create_index('ix_meeting_items_meeting_id', 'meeting_items', ['meeting_id'])

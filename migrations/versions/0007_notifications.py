@@ -19,7 +19,7 @@ def upgrade():
         'notifications',
         sa.Column('id', sa.Integer(), primary_key=True),
         sa.Column('username', sa.String(80), nullable=False),
-        sa.Column('task_id', sa.String(32), sa.ForeignKey('human_tasks.id'), nullable=False),
+        sa.Column('task_id', sa.String(32), sa.ForeignKey('human_tasks.id'), nullable=True),
         sa.Column('instance_id', sa.String(32), nullable=False),
         sa.Column('kind', sa.String(16), nullable=False),
         sa.Column('message', sa.Text(), nullable=False),

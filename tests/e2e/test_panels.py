@@ -51,3 +51,26 @@ def test_administrator_finds_the_agenda_of_the_next_marp_meeting(new_page, as_us
     assert_accessible(page, "a meeting's agenda")
     screenshot(page, "meeting-agenda.png")
     assert not page.problems, page.problems
+
+
+def test_administrator_moves_a_meeting_and_its_case_goes_with_it(new_page, as_user):
+    case_id = _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "panel_administrator")
+    page.goto("/panels/marp")
+    page.locator("tbody tr").first.get_by_role("link").click()
+    page.get_by_text("Move this meeting to another day").click()
+    page.get_by_role("button", name="Move meeting").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "the agenda with errors in the move form")
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("12")
+    page.get_by_label("Year").fill("2030")
+    page.get_by_label("Why is it moving?").fill("The chair is at court")
+    page.get_by_role("button", name="Move meeting").click()
+    expect(page.get_by_text("The meeting has moved")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agenda: Tuesday 31 December 2030")).to_be_visible()
+    expect(page.locator("tbody tr").first).to_contain_text("Jo Agenda")
+    listing = as_user("social_worker").get(f"/api/v1/process-instances/{case_id}").json
+    assert listing["listing"]["starts_at"].startswith("2030-12-31")
+    assert not page.problems, page.problems

@@ -1,0 +1,127 @@
+"""Changing a meeting after cases are listed: cancel it, move it, or take a late case early.
+
+Every listed case follows: its item moves, the variable the diagram keeps the meeting date in
+(`list_on_panel(..., field=...)`) is updated together with any timer waiting on it, the
+history records it, and the people working on the case are told in their inbox.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from app.engine import workflows
+from app.engine.working_days import LONDON, cutoff_day
+from app.extensions import db
+from app.models import (
+    InstanceStatus,
+    Meeting,
+    MeetingItem,
+    MeetingStatus,
+    Notification,
+    NotificationKind,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from app.services import access, history, panels, progress
+from app.services.errors import Conflict, Forbidden, Invalid
+
+CHANGERS = access.PANEL_ROLES | access.OVERSIGHT_ROLES
+
+
+def _day(meeting: Meeting) -> str:
+    return meeting.starts_at.astimezone(LONDON).date().isoformat()
+
+
+def _require(user: User, roles: frozenset[str], doing: str) -> None:
+    if not user.role_keys & roles:
+        raise Forbidden(f"Only the panel's chair or administrator may {doing}")
+
+
+def _require_scheduled(meeting: Meeting) -> None:
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict(f"This meeting is {meeting.status}; only a scheduled meeting can change")
+
+
+def _follow(item: MeetingItem, actor: str, why: str) -> None:
+    """The case follows its item to the item's meeting, and its people are told."""
+    meeting = db.session.get(Meeting, item.meeting_id)
+    instance = progress.lock(item.instance_id, for_step=True)
+    if instance is None:
+        return
+    if item.date_field and instance.status in InstanceStatus.OPEN:
+        workflow, model = progress.load(instance)
+        workflows.update_waiting(workflow, {item.date_field: _day(meeting)})
+        workflows.fire_timers(workflow)  # work the timer out again now (or fire, if past)
+        progress.save(instance, workflow, model, actor)
+    history.record(instance.id, "relisted", actor, detail={
+        "meeting_id": meeting.id, "starts_at": meeting.starts_at.isoformat(), "reason": why})
+    people = {instance.started_by} | {t.assignee for t in instance.tasks
+                                       if t.status == TaskStatus.READY and t.assignee}
+    name = (instance.subject or {}).get("name") or instance.child_ref or "a case"
+    message = (f"{meeting.panel.name}: {name} is now listed for "
+               f"{meeting.starts_at.astimezone(LONDON):%-d %B %Y at %H:%M}. {why}")
+    for username in sorted(people):
+        db.session.add(Notification(username=username, task_id=None, instance_id=instance.id,
+                                    kind=NotificationKind.MEETING_CHANGED, message=message))
+
+
+def _move_item(item: MeetingItem, target: Meeting) -> MeetingItem:
+    existing = db.session.scalar(db.select(MeetingItem).where(
+        MeetingItem.meeting_id == target.id, MeetingItem.instance_id == item.instance_id))
+    if existing is not None:  # already listed there as well: keep that one
+        db.session.delete(item)
+        return existing
+    item.meeting_id, item.meeting = target.id, target
+    return item
+
+
+def cancel(user: User, meeting: Meeting, reason: str) -> Meeting:
+    _require(user, CHANGERS, "cancel a meeting")
+    _require_scheduled(meeting)
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.note = f"Cancelled by {user.display_name}: {reason}"
+    db.session.flush()
+    for item in [i for i in meeting.items if i.decision is None]:
+        target = panels.next_meeting(meeting.panel, utcnow(), retrospective=True,
+                                     focus=meeting.focus)
+        moved = _move_item(item, target)
+        db.session.flush()
+        _follow(moved, user.username, f"The meeting of {_day(meeting)} was cancelled: {reason}")
+    return meeting
+
+
+def move(user: User, meeting: Meeting, new_day: date, reason: str) -> Meeting:
+    _require(user, CHANGERS, "move a meeting")
+    _require_scheduled(meeting)
+    if new_day < utcnow().astimezone(LONDON).date():
+        raise Invalid("The new date is in the past", {"starts_on": ["Enter a date from today"]})
+    panel, old = meeting.panel, _day(meeting)
+    meeting.starts_at = panels.local_moment(new_day, panel.starts_at)
+    meeting.ends_at = panels.local_moment(new_day, panel.ends_at)
+    meeting.submission_deadline = panels.local_moment(
+        cutoff_day(new_day, panel.cutoff_working_days), panel.cutoff_time)
+    meeting.note = f"Moved from {old} to {new_day.isoformat()} by {user.display_name}: {reason}"
+    db.session.flush()
+    for item in [i for i in meeting.items if i.decision is None]:
+        _follow(item, user.username, f"The meeting moved from {old}: {reason}")
+    return meeting
+
+
+def take_as_urgent(user: User, meeting: Meeting, instance_id: str, reason: str) -> MeetingItem:
+    """The chair accepts a late case onto an earlier meeting than its cut-off allowed."""
+    _require(user, frozenset({"panel_chair"}), "take a late case as urgent")
+    _require_scheduled(meeting)
+    item = panels.current_listing(instance_id)
+    if item is None or item.meeting.panel_key != meeting.panel_key:
+        raise Invalid("That case is not waiting for this panel",
+                      {"instance_id": ["Choose a case listed for a later meeting of this panel"]})
+    if item.meeting_id == meeting.id:
+        raise Conflict("That case is already listed for this meeting")
+    if item.meeting.starts_at < meeting.starts_at:
+        raise Invalid("That case is already listed for an earlier meeting",
+                      {"instance_id": ["Only a later listing can be brought forward"]})
+    moved = _move_item(item, meeting)
+    moved.late = True
+    db.session.flush()
+    _follow(moved, user.username, f"Accepted as urgent by the chair: {reason}")
+    return moved

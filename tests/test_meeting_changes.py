@@ -1,0 +1,106 @@
+"""Cancelling or moving a meeting, and taking a late case as urgent: the cases follow, their
+timers follow, and the people working on them are told."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from app.engine.working_days import LONDON
+from app.extensions import db
+from app.models import HistoryEvent, Notification
+from tests.pathways.test_marp import ROLES, SAMPLES
+from tests.pathways.walker import Walk
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+def _waiting_for_meeting(app, as_user, traveller, approved_at: str, child: str) -> Walk:
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller,
+                subject={"child_ref": child, "name": f"Child {child}"})
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.at(approved_at)
+    walk.do("sm_approval")
+    walk.do("list_for_panel", panel_meeting_date=walk.data()["panel_meeting_date"])
+    return walk
+
+
+def _day(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(LONDON).date().isoformat()
+
+
+def _told(app, username: str) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(db.select(Notification.message).where(
+            Notification.username == username, Notification.kind == "meeting_changed")))
+
+
+def test_cancelling_a_meeting_moves_its_cases_and_their_timers(app, as_user, traveller):
+    walk = _waiting_for_meeting(app, as_user, traveller, "2026-11-23T10:00:00+00:00", "C-1")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    admin = walk.clients["panel_administrator"]
+    response = admin.post(f"/api/v1/meetings/{meeting_id}/cancel",
+                          json={"reason": "The chair is unavailable"})
+    assert response.status_code == 200, response.json
+    assert (response.json["status"], response.json["items"]) == ("cancelled", [])
+    listing = walk.instance()["listing"]
+    assert _day(listing["starts_at"]) == "2026-12-22"
+    assert walk.data()["panel_meeting_date"] == "2026-12-22"
+    walk.at("2026-12-08T09:00:00+00:00")
+    assert walk.ready() == []  # the old date no longer opens the chair's task
+    walk.at("2026-12-22T00:01:00+00:00")
+    assert walk.ready() == ["record_decision"]
+    [message] = _told(app, "social_worker")
+    assert "now listed for 22 December 2026" in message and "chair is unavailable" in message
+    with app.app_context():
+        assert db.session.scalar(db.select(HistoryEvent.event).where(
+            HistoryEvent.instance_id == walk.id, HistoryEvent.event == "relisted"))
+    again = walk.clients["panel_administrator"].post(f"/api/v1/meetings/{meeting_id}/cancel",
+                                                     json={"reason": "twice"})
+    assert again.status_code == 409
+
+
+def test_moving_a_meeting_takes_its_cases_to_the_new_day(app, as_user, traveller):
+    walk = _waiting_for_meeting(app, as_user, traveller, "2026-11-23T10:00:00+00:00", "C-2")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    chair = walk.clients["panel_chair"]
+    past = chair.post(f"/api/v1/meetings/{meeting_id}/move",
+                      json={"starts_on": "2026-11-20", "reason": "typo"})
+    assert past.status_code == 422 and "starts_on" in past.json["errors"]
+    moved = chair.post(f"/api/v1/meetings/{meeting_id}/move",
+                       json={"starts_on": "2026-12-10", "reason": "Room unavailable"}).json
+    assert moved["starts_at"].startswith("2026-12-10T10:00")
+    assert moved["submission_deadline"].startswith("2026-12-03T16:00")  # 5 working days
+    assert "Moved from 2026-12-08 to 2026-12-10" in moved["note"]
+    assert walk.data()["panel_meeting_date"] == "2026-12-10"
+    walk.at("2026-12-08T09:00:00+00:00")
+    assert walk.ready() == []
+    walk.at("2026-12-10T00:01:00+00:00")
+    assert walk.ready() == ["record_decision"]
+    assert _told(app, "social_worker")
+
+
+def test_the_chair_takes_a_late_case_as_urgent(app, as_user, traveller):
+    late = _waiting_for_meeting(app, as_user, traveller, "2026-12-01T16:01:00+00:00", "C-3")
+    assert _day(late.instance()["listing"]["starts_at"]) == "2026-12-22"
+    meetings = as_user("panel_chair").get(
+        "/api/v1/panels/marp/meetings?from=2026-12-08&to=2026-12-08").json
+    earlier = meetings[0]["id"]
+    body = {"instance_id": late.id, "reason": "Placement breaks down this week"}
+    assert late.clients["panel_administrator"].post(
+        f"/api/v1/meetings/{earlier}/items", json=body).status_code == 403
+    taken = late.clients["panel_chair"].post(f"/api/v1/meetings/{earlier}/items", json=body)
+    assert taken.status_code == 200, taken.json
+    [item] = taken.json["items"]
+    assert (item["instance_id"], item["late"]) == (late.id, True)
+    assert late.data()["panel_meeting_date"] == "2026-12-08"
+    late.at("2026-12-08T00:01:00+00:00")
+    assert late.ready() == ["record_decision"]
+    again = late.clients["panel_chair"].post(f"/api/v1/meetings/{earlier}/items", json=body)
+    assert again.status_code in (409, 422)
