@@ -22,6 +22,7 @@ DISPLAY_NAMES = {
     "manager": "Taylor Quinn (Manager)",
     "auditor": "Jesse Ward (Information Governance Auditor)",
 }
+SYSTEM_ROLE = "system"
 EXTRA_USERS = {"social_worker_2": ["social_worker"], "process_owner": ["process_owner"],
                "manager": ["manager"], "auditor": ["auditor"]}
 
@@ -47,7 +48,8 @@ def seed(processes_dir: Path, password: str) -> list[str]:
         if db.session.get(Role, key) is None:
             db.session.add(Role(key=key, name=name))
     db.session.flush()
-    users = {key: [key] for key in wanted} | EXTRA_USERS
+    # Nobody holds "system": it marks pathways that only the service itself begins.
+    users = {key: [key] for key in wanted if key != SYSTEM_ROLE} | EXTRA_USERS
     created = []
     hashed = hash_password(password)
     for username, role_keys in users.items():

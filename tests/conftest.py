@@ -21,7 +21,7 @@ from sqlalchemy import text
 from app import create_app, deploy_processes
 from app.demo import seed
 from app.extensions import db
-from app.models import User
+from app.models import Panel, User
 from app.services.auth import issue_token
 from tests.diagrams import NOTE_SCHEMA
 
@@ -84,6 +84,9 @@ def app(database_url, forms_dir):
         seed(Path(app.config["PROCESSES_DIR"]), DEMO_PASSWORD)
         db.session.commit()
     deploy_processes(app)
+    with app.app_context():  # panels are configuration: tests that edit them are undone
+        app.config["TEST_PANELS"] = [dict(row._mapping) for row in db.session.execute(
+            Panel.__table__.select())]
     yield app
     with app.app_context():
         db.session.remove()
@@ -106,6 +109,9 @@ def clean_database(app):
         db.session.execute(text(
             "DELETE FROM user_roles WHERE user_id IN (SELECT id FROM users WHERE team = 'test')"))
         db.session.execute(text("DELETE FROM users WHERE team = 'test'"))
+        for row in app.config["TEST_PANELS"]:
+            db.session.execute(Panel.__table__.update().where(
+                Panel.__table__.c.key == row["key"]).values(**row))
         db.session.commit()
         db.session.remove()
 
@@ -136,6 +142,9 @@ class ApiClient:
 
     def post(self, url, json=None, **kw):
         return self.client.post(url, json=json, headers=self.headers, **kw)
+
+    def patch(self, url, json=None, **kw):
+        return self.client.patch(url, json=json, headers=self.headers, **kw)
 
     def post_raw(self, url, data, content_type="application/xml"):
         return self.client.post(url, data=data, headers=self.headers, content_type=content_type)

@@ -69,6 +69,8 @@ API = {
     # cases they may see.
     ("GET", "/api/v1/panels"): ALL_OK,
     ("GET", "/api/v1/panels/<string:key>/meetings"): ALL_OK,
+    ("PATCH", "/api/v1/panels/<string:key>"):
+        _per({"panel_administrator": 200, "process_owner": 200, "manager": 200}, 403),
     ("GET", "/api/v1/meetings/<string:meeting_id>"): ALL_OK,
     # Changing a meeting is for the panel's own roles (and managers). The case is not
     # listed, so even the chair cannot take it as urgent (422).
@@ -152,6 +154,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"process_model": "marp", "subject": {"child_ref": "C-10"}}
     elif rule.endswith("/complete"):
         body = {"data": SAMPLES["prepare_request"]}
+    elif method == "PATCH":
+        body = {"slot_minutes": 20}
     elif rule.endswith("/cancel"):
         body = {"reason": "Matrix: chair unavailable"}
     elif rule.endswith("/move"):

@@ -84,18 +84,12 @@ def test_good_friday_moves_past_easter_monday(as_user):
 
 def test_a_one_off_bank_holiday_and_the_cancel_setting(app, as_user):
     with app.app_context():  # the Platinum Jubilee holiday, Friday 3 June 2022
-        panel = db.session.get(Panel, "ctmp")
+        panel = db.session.get(Panel, "ctmp")  # (conftest puts the panels back afterwards)
         panel.first_meeting, panel.on_holiday = date(2022, 5, 27), "cancel"
         db.session.commit()
-    try:
-        meetings = _meetings(as_user("manager"), "ctmp", "2022-05-27", "2022-06-10")
-        assert [(m["status"], _local_day(m["starts_at"]).isoformat()) for m in meetings] == [
-            ("scheduled", "2022-05-27"), ("cancelled", "2022-06-03"), ("scheduled", "2022-06-10")]
-    finally:
-        with app.app_context():
-            panel = db.session.get(Panel, "ctmp")
-            panel.first_meeting, panel.on_holiday = date(2026, 11, 27), "move"
-            db.session.commit()
+    meetings = _meetings(as_user("manager"), "ctmp", "2022-05-27", "2022-06-10")
+    assert [(m["status"], _local_day(m["starts_at"]).isoformat()) for m in meetings] == [
+        ("scheduled", "2022-05-27"), ("cancelled", "2022-06-03"), ("scheduled", "2022-06-10")]
 
 
 def test_marp_cut_off_across_christmas(as_user):
@@ -193,3 +187,25 @@ def test_paperwork_is_missing_while_the_team_manager_owes_the_update(app, as_use
     walk.do("prepare_update", "prepare_update__pre")
     assert client.get(f"/api/v1/meetings/{meeting_id}").json["items"][0]["paperwork"] == \
         "complete"
+
+
+def test_an_administrator_changes_a_panels_hours_and_cut_off(app, as_user, traveller):
+    walk = _approved(app, as_user, traveller, "2026-11-23T10:00:00+00:00")
+    listed = walk.instance()["listing"]["meeting_id"]
+    admin = as_user("panel_administrator")
+    changes = {"starts_at": "13:00", "ends_at": "15:00", "cutoff_working_days": 3,
+               "cutoff_time": "12:00", "cutoff_rule": "Papers by noon, 3 working days before.",
+               "members": ["Service Manager, Localities"]}
+    assert as_user("social_worker").patch("/api/v1/panels/marp", json=changes).status_code == 403
+    bad = admin.patch("/api/v1/panels/marp", json={"starts_at": "15:00", "ends_at": "13:00"})
+    assert bad.status_code == 422 and "ends_at" in bad.json["errors"]
+    response = admin.patch("/api/v1/panels/marp", json=changes)
+    assert response.status_code == 200, response.json
+    assert response.json["cutoff_rule"] == "Papers by noon, 3 working days before."
+    meetings = _meetings(admin, "marp", "2026-12-01", "2026-12-31")
+    by_day = {_local_day(m["starts_at"]).isoformat(): m for m in meetings}
+    assert by_day["2026-12-08"]["id"] == listed  # the meeting with a case keeps its identity
+    assert by_day["2026-12-08"]["starts_at"].startswith("2026-12-08T13:00")
+    assert by_day["2026-12-08"]["submission_deadline"].startswith("2026-12-03T12:00")
+    assert by_day["2026-12-22"]["starts_at"].startswith("2026-12-22T13:00")
+    assert walk.instance()["listing"]["meeting_id"] == listed

@@ -17,11 +17,12 @@ from app.extensions import db
 from app.models import Meeting, Panel
 from app.security import signed_in_user
 from app.services import meeting_changes, panels
-from app.services.errors import NotFound
+from app.services.errors import Forbidden, Invalid, NotFound
 
 blp = ApiBlueprint("panels", __name__, url_prefix="/api/v1", description="Panels and meetings")
 _errors = error_responses(blp)
 MAX_RANGE_DAYS = 400
+PANEL_EDITORS = frozenset({"panel_administrator", "process_owner", "manager"})
 
 
 class PanelSchema(schemas.Schema):
@@ -77,6 +78,31 @@ class MeetingDetailSchema(MeetingSchema):
     items = fields.List(fields.Nested(ItemSchema), required=True)
 
 
+CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="must be a time like 09:30")
+
+
+class PanelChanges(schemas.Schema):
+    starts_at = fields.String(validate=CLOCK)
+    ends_at = fields.String(validate=CLOCK)
+    cutoff_working_days = fields.Integer(validate=validate.Range(min=0, max=30))
+    cutoff_time = fields.String(validate=CLOCK)
+    cutoff_rule = fields.String(validate=validate.Length(min=1, max=2000))
+    on_bank_holiday = fields.String(attribute="on_holiday",
+                                    validate=validate.OneOf(["move", "cancel"]))
+    slot_minutes = fields.Integer(validate=validate.Range(min=5, max=240))
+    minutes_due_working_days = fields.Integer(validate=validate.Range(min=1, max=20))
+    chair = fields.String(validate=validate.Length(min=1, max=200))
+    vice_chair = fields.String(allow_none=True, validate=validate.Length(max=200))
+    administrator = fields.String(validate=validate.Length(min=1, max=200))
+    members = fields.List(fields.String(validate=validate.Length(min=1, max=300)),
+                          validate=validate.Length(max=40))
+
+    @validates_schema
+    def _hours(self, data, **_kwargs):
+        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("must be after starts_at", "ends_at")
+
+
 class CancelBody(schemas.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
@@ -110,6 +136,27 @@ class Panels(MethodView):
         """Every forum's configuration: cadence, hours, cut-off rule, minutes deadline."""
         signed_in_user()
         return db.session.scalars(db.select(Panel).order_by(Panel.key)).all()
+
+
+@blp.route("/panels/<string:key>")
+class PanelView(MethodView):
+    @blp.arguments(PanelChanges)
+    @blp.response(200, PanelSchema)
+    @_errors(400, 401, 403, 404, 422)
+    def patch(self, changes, key):
+        """Change a panel's hours, cut-off, minutes deadline or membership (administrator,
+        process owner or manager). Future meetings follow the new settings."""
+        user = signed_in_user()
+        if not user.role_keys & PANEL_EDITORS:
+            raise Forbidden("Only a panel administrator, process owner or manager may do this")
+        panel = panels.get_panel(key)
+        ends = changes.get("ends_at", panel.ends_at)
+        if ends <= changes.get("starts_at", panel.starts_at):
+            raise Invalid("The meeting must end after it starts",
+                          {"ends_at": ["must be after starts_at"]})
+        panels.update_panel(panel, changes)
+        db.session.commit()
+        return panel
 
 
 @blp.route("/panels/<string:key>/meetings")

@@ -8,11 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 _list: Callable[..., str] | None = None
+_minuted: Callable[[str], int] | None = None
 
 
-def configure(list_on_panel: Callable[..., str]) -> None:
-    global _list
-    _list = list_on_panel
+def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int]) -> None:
+    global _list, _minuted
+    _list, _minuted = list_on_panel, minutes_distributed
+
+
+def minutes_distributed(meeting_id: str) -> int:
+    """Mark the meeting minuted and ask each case's social worker to put the note on the
+    child's record; returns how many were asked."""
+    if _minuted is None:
+        raise RuntimeError("panels are not available to this engine")
+    return _minuted(str(meeting_id))
 
 
 def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request",
@@ -32,4 +41,4 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
                  not_before=not_before, field=field)
 
 
-DIAGRAM_HELPERS = {"list_on_panel": list_on_panel}
+DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed}

@@ -64,6 +64,8 @@ class Meeting(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default=MeetingStatus.SCHEDULED)
     focus: Mapped[str | None] = mapped_column(sa.String(40))
     note: Mapped[str | None] = mapped_column(sa.Text)  # why it moved or was cancelled
+    changed_by: Mapped[str | None] = mapped_column(sa.String(80))  # moved or cancelled by hand
+    minutes_instance_id: Mapped[str | None] = mapped_column(sa.String(32))  # its minutes
 
     panel: Mapped[Panel] = relationship(lazy="joined")
     items: Mapped[list[MeetingItem]] = relationship(

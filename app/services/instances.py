@@ -21,22 +21,40 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
                       {"process_model": [f"No process model is deployed as {process_key!r}"]})
     if not set(version.start_roles) & user.role_keys:
         raise Forbidden("None of your roles may start this pathway")
+    return _start(version, user.username, subject, data)
+
+
+def start_as_system(process_key: str, subject: dict, data: dict,
+                    actor: str = "system") -> ProcessInstance:
+    """Start a pathway the service itself begins (a panel's minutes, a note to file), inside
+    the caller's transaction; the case whose step is running stays the current one."""
+    version = deployment.latest_version(process_key)
+    if version is None:
+        raise LookupError(f"no process model {process_key!r} is deployed")
+    token = panels.current_instance.set(None)
+    try:
+        return _start(version, actor, subject, data)
+    finally:
+        panels.current_instance.reset(token)
+
+
+def _start(version, started_by: str, subject: dict, data: dict) -> ProcessInstance:
     model = SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
     instance = ProcessInstance(
         model_version_id=version.id, model_version=version, process_key=version.key,
         status=InstanceStatus.RUNNING, child_ref=subject.get("child_ref"), subject=subject,
-        started_at=utcnow(), started_by=user.username, workflow_json="", data={},
+        started_at=utcnow(), started_by=started_by, workflow_json="", data={},
     )
     db.session.add(instance)
     db.session.flush()
-    history.record(instance.id, "started", user.username, detail={"subject": subject, "data": data})
+    history.record(instance.id, "started", started_by, detail={"subject": subject, "data": data})
     panels.current_instance.set(instance.id)
-    initial = {**data, "initiator": user.username, "subject": subject}
+    initial = {**data, "initiator": started_by, "subject": subject}
     try:
         workflow = workflows.start(model.spec, model.subprocess_specs, initial)
     except workflows.EngineError as exc:
         raise Invalid(f"The pathway could not start: {exc}") from None
-    progress.save(instance, workflow, model, user.username)
+    progress.save(instance, workflow, model, started_by)
     return instance
 
 

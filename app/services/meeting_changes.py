@@ -80,6 +80,7 @@ def cancel(user: User, meeting: Meeting, reason: str) -> Meeting:
     _require_scheduled(meeting)
     meeting.status = MeetingStatus.CANCELLED
     meeting.note = f"Cancelled by {user.display_name}: {reason}"
+    meeting.changed_by = user.username
     db.session.flush()
     for item in [i for i in meeting.items if i.decision is None]:
         target = panels.next_meeting(meeting.panel, utcnow(), retrospective=True,
@@ -101,6 +102,7 @@ def move(user: User, meeting: Meeting, new_day: date, reason: str) -> Meeting:
     meeting.submission_deadline = panels.local_moment(
         cutoff_day(new_day, panel.cutoff_working_days), panel.cutoff_time)
     meeting.note = f"Moved from {old} to {new_day.isoformat()} by {user.display_name}: {reason}"
+    meeting.changed_by = user.username
     db.session.flush()
     for item in [i for i in meeting.items if i.decision is None]:
         _follow(item, user.username, f"The meeting moved from {old}: {reason}")

@@ -204,3 +204,34 @@ def agenda(user, meeting: Meeting) -> list[dict]:
                      "slot": meeting.starts_at + timedelta(
                          minutes=meeting.panel.slot_minutes * len(rows))})
     return rows
+
+
+EDITABLE = ("starts_at", "ends_at", "cutoff_working_days", "cutoff_time", "cutoff_rule",
+            "on_holiday", "slot_minutes", "minutes_due_working_days", "chair", "vice_chair",
+            "administrator", "members")
+
+
+def update_panel(panel: Panel, changes: dict) -> Panel:
+    """Change a panel's configuration. Future meetings follow: those with no cases (and not
+    moved or cancelled by hand) are made again from the new settings; scheduled ones with
+    cases keep their day and take the new hours and deadline."""
+    for name in EDITABLE:
+        if name in changes:
+            setattr(panel, name, changes[name])
+    now = clock.now()
+    future = list(db.session.scalars(db.select(Meeting).where(
+        Meeting.panel_key == panel.key, Meeting.starts_at > now)))
+    for meeting in future:
+        if not meeting.items and meeting.changed_by is None:
+            db.session.delete(meeting)  # made again below from the new settings
+            continue
+        if meeting.status != MeetingStatus.SCHEDULED:
+            continue
+        day = meeting.starts_at.astimezone(LONDON).date()
+        meeting.starts_at = local_moment(day, panel.starts_at)
+        meeting.ends_at = local_moment(day, panel.ends_at)
+        meeting.submission_deadline = local_moment(
+            cutoff_day(day, panel.cutoff_working_days), panel.cutoff_time)
+    db.session.flush()
+    ensure_meetings(panel, now.astimezone(LONDON).date() + GENERATE_AHEAD)
+    return panel

@@ -7,7 +7,7 @@ from app.engine import workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
-from app.services import history, instances, panels, progress, reminders
+from app.services import history, instances, minutes, panels, progress, reminders
 
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
 
@@ -50,6 +50,7 @@ def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | No
 def keep_calendar(moment: datetime | None = None) -> None:
     """Keep three months of every panel's meetings generated ahead."""
     with engine_time(moment):
+        minutes.start_due_minutes(moment)  # before meetings without cases are marked held
         panels.ensure_all_meetings()
     db.session.commit()
 

@@ -34,6 +34,15 @@ class Walk:
         self.id = created.json["id"]
         self.starter = starter
 
+    def follow(self, instance_id: str, roles: dict[str, str], answers: dict,
+               starter: str) -> Walk:
+        """Drive another case (one the service began) with the same clock and clients."""
+        other = Walk.__new__(Walk)
+        other.__dict__.update(self.__dict__)
+        other.id, other.roles, other.answers, other.starter = instance_id, roles, answers, starter
+        other.clients = self._sign_in({*roles.values(), starter, *self.clients})
+        return other
+
     def _sign_in(self, roles) -> dict:
         return {role: self.as_user(role) for role in roles}
 
