@@ -77,6 +77,7 @@ API = {
     ("POST", "/api/v1/meetings/<string:meeting_id>/cancel"): _per(MEETING_CHANGERS, 403),
     ("POST", "/api/v1/meetings/<string:meeting_id>/move"): _per(MEETING_CHANGERS, 403),
     ("POST", "/api/v1/meetings/<string:meeting_id>/items"): _per({"panel_chair": 422}, 403),
+    ("POST", "/api/v1/meetings/<string:meeting_id>/chase"): _per(MEETING_CHANGERS, 403),
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: another social worker gets 409, oversight without the role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):
@@ -111,6 +112,8 @@ PAGES = {
     # An empty form: the panel's roles get the page back with errors (422), others 403.
     ("POST", "/meetings/<meeting_id>/cancel"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    ("POST", "/meetings/<meeting_id>/chase"):
+        {None: 302, **{r: 302 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("POST", "/meetings/<meeting_id>/move"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},

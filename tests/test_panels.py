@@ -209,3 +209,17 @@ def test_an_administrator_changes_a_panels_hours_and_cut_off(app, as_user, trave
     assert by_day["2026-12-08"]["submission_deadline"].startswith("2026-12-03T12:00")
     assert by_day["2026-12-22"]["starts_at"].startswith("2026-12-22T13:00")
     assert walk.instance()["listing"]["meeting_id"] == listed
+
+
+def test_the_administrator_chases_missing_papers_once(app, as_user, traveller):
+    walk = Walk(app, as_user, "pct", PCT_ROLES, PCT_ANSWERS, "team_manager", traveller)
+    walk.do("register_family", "register_family__pre")
+    walk.do("allocate_slot")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    assert as_user("social_worker").post(
+        f"/api/v1/meetings/{meeting_id}/chase").status_code == 403
+    admin = walk.clients["panel_administrator"]
+    assert admin.post(f"/api/v1/meetings/{meeting_id}/chase").json == {"asked": 1}
+    assert admin.post(f"/api/v1/meetings/{meeting_id}/chase").json == {"asked": 0}
+    [note] = as_user("team_manager").get("/api/v1/notifications").json
+    assert note["kind"] == "chase" and "Prepare tracking update" in note["message"]

@@ -32,9 +32,10 @@ class Token(MethodView):
 
 class NotificationSchema(schemas.Schema):
     id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"enum": ["due_soon", "overdue", "escalation"]})
+    kind = fields.String(required=True, metadata={"enum": [
+        "due_soon", "overdue", "escalation", "chase", "meeting_changed"]})
     message = fields.String(required=True)
-    task_id = fields.String(required=True)
+    task_id = fields.String(allow_none=True)  # none when it is about a meeting
     instance_id = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     read_at = fields.DateTime(allow_none=True)

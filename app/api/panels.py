@@ -245,6 +245,21 @@ class MoveMeeting(MethodView):
         return _detail(user, meeting)
 
 
+class ChaseResult(schemas.Schema):
+    asked = fields.Integer(required=True)
+
+
+@blp.route("/meetings/<string:meeting_id>/chase")
+class ChaseMeeting(MethodView):
+    @blp.response(200, ChaseResult)
+    @_errors(401, 403, 404)
+    def post(self, meeting_id):
+        """Ask everyone who still owes papers for this agenda (chair or administrator)."""
+        asked = meeting_changes.chase(signed_in_user(), _meeting(meeting_id))
+        db.session.commit()
+        return {"asked": asked}
+
+
 @blp.route("/meetings/<string:meeting_id>/items")
 class UrgentItem(MethodView):
     @blp.arguments(UrgentBody)

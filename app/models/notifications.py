@@ -15,6 +15,7 @@ class NotificationKind:
     OVERDUE = "overdue"  # the same people, once it is late
     ESCALATION = "escalation"  # to the holder's team manager, once it is late
     MEETING_CHANGED = "meeting_changed"  # a case's meeting was moved or cancelled
+    CHASE = "chase"  # the administrator asked for missing papers before a meeting
 
 
 class Notification(db.Model):

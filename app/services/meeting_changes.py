@@ -22,7 +22,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access, history, panels, progress
+from app.services import access, history, panels, progress, reminders
 from app.services.errors import Conflict, Forbidden, Invalid
 
 CHANGERS = access.PANEL_ROLES | access.OVERSIGHT_ROLES
@@ -127,3 +127,25 @@ def take_as_urgent(user: User, meeting: Meeting, instance_id: str, reason: str) 
     db.session.flush()
     _follow(moved, user.username, f"Accepted as urgent by the chair: {reason}")
     return moved
+
+
+def chase(user: User, meeting: Meeting) -> int:
+    """Ask everyone who still owes a step for a case on this agenda to do it (once per step
+    and person); returns how many were asked."""
+    _require(user, CHANGERS, "chase missing papers")
+    when = meeting.starts_at.astimezone(LONDON)
+    asked = 0
+    for row in panels.agenda(user, meeting):
+        if row["paperwork"] != "missing":
+            continue
+        name = row["subject"].get("name") or row["instance"].child_ref or "a case"
+        for task in row["instance"].tasks:
+            if task.status != TaskStatus.READY or task.role in access.PANEL_ROLES:
+                continue
+            people = [task.assignee] if task.assignee else reminders.role_holders(task.role)
+            message = (f"Papers needed: “{task.title}” for {name} must be done before "
+                       f"{meeting.panel.name} on {when:%-d %B %Y}.")
+            for username in people:
+                if reminders.notify(task, username, NotificationKind.CHASE, message):
+                    asked += 1
+    return asked

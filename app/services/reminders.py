@@ -34,7 +34,7 @@ def long_date(moment: datetime | None) -> str:
 MANAGER_ROLE = "team_manager"
 
 
-def _role_holders(role: str) -> list[str]:
+def role_holders(role: str) -> list[str]:
     return list(db.session.scalars(
         db.select(User.username).join(User.roles).where(Role.key == role, User.active)))
 
@@ -49,7 +49,7 @@ def _team_managers(username: str) -> list[str]:
         if name != username]
 
 
-def _notify(task: HumanTask, username: str, kind: str, message: str) -> Notification | None:
+def notify(task: HumanTask, username: str, kind: str, message: str) -> Notification | None:
     try:
         with db.session.begin_nested():  # made once, even by two schedulers at the same time
             note = Notification(username=username, task_id=task.id, instance_id=task.instance_id,
@@ -65,7 +65,7 @@ def _already(kind: str):
 
 
 def _who(task: HumanTask) -> list[str]:
-    return [task.assignee] if task.assignee else _role_holders(task.role or "")
+    return [task.assignee] if task.assignee else role_holders(task.role or "")
 
 
 def _case(task: HumanTask) -> str:
@@ -86,18 +86,18 @@ def run(moment: datetime | None = None) -> list[Notification]:
     for task in _ready(HumanTask.due_at > moment, HumanTask.due_at <= moment + lead,
                        HumanTask.id.not_in(_already(NotificationKind.DUE_SOON))):
         message = f"“{task.title}” for {_case(task)} is due {long_date(task.due_at)}."
-        made += [_notify(task, name, NotificationKind.DUE_SOON, message) for name in _who(task)]
+        made += [notify(task, name, NotificationKind.DUE_SOON, message) for name in _who(task)]
     for task in _ready(HumanTask.due_at <= moment,
                        HumanTask.id.not_in(_already(NotificationKind.OVERDUE))):
         when = long_date(task.due_at)
         message = f"“{task.title}” for {_case(task)} was due {when} and is overdue."
-        made += [_notify(task, name, NotificationKind.OVERDUE, message) for name in _who(task)]
+        made += [notify(task, name, NotificationKind.OVERDUE, message) for name in _who(task)]
         holder = task.assignee or db.session.scalar(
             db.select(ProcessInstance.started_by).where(ProcessInstance.id == task.instance_id))
         held_by = f"held by {task.assignee}" if task.assignee else "not yet claimed"
         escalation = (f"Overdue in your team: “{task.title}” for {_case(task)}, {held_by}, "
                       f"was due {when}.")
-        made += [_notify(task, manager, NotificationKind.ESCALATION, escalation)
+        made += [notify(task, manager, NotificationKind.ESCALATION, escalation)
                  for manager in _team_managers(holder)]
     db.session.commit()
     send_emails(moment)

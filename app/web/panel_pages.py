@@ -114,6 +114,19 @@ def cancel(meeting_id: str):
     return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))
 
 
+@bp.post("/meetings/<meeting_id>/chase")
+@page_login_required
+def chase(meeting_id: str):
+    user, found = signed_in_user(), _found(meeting_id)
+    if not user.role_keys & meeting_changes.CHANGERS:
+        abort(403)
+    asked = meeting_changes.chase(user, found)
+    db.session.commit()
+    flash(f"{asked} {'person was' if asked == 1 else 'people were'} asked for missing papers "
+          "(each is asked once per step).", "success")
+    return redirect(url_for("panel_pages.meeting", meeting_id=meeting_id))
+
+
 @bp.post("/meetings/<meeting_id>/move")
 @page_login_required
 def move(meeting_id: str):
