@@ -41,6 +41,9 @@ ALL_OK = _per({}, 200)
 MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "manager",
                                      "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
+REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", "manager",
+                                          "process_owner", "service_manager") else 403
+                          for r in ROLES}}
 
 # (method, url rule) -> expected status per caller.
 API = {
@@ -107,6 +110,11 @@ PAGES = {
                                                          for r in ROLES}},
     ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
     ("GET", "/panels"): PAGE,
+    # Registers: the panels' own roles, managers and service managers.
+    ("GET", "/registers/unmet-needs"): REGISTER,
+    ("GET", "/registers/unmet-needs.csv"): REGISTER,
+    ("GET", "/registers/placement-tracking"): REGISTER,
+    ("GET", "/registers/placement-tracking.csv"): REGISTER,
     ("GET", "/panels/<key>"): PAGE,
     ("GET", "/meetings/<meeting_id>"): PAGE,
     # An empty form: the panel's roles get the page back with errors (422), others 403.

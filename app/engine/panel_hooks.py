@@ -9,11 +9,21 @@ from collections.abc import Callable
 
 _list: Callable[..., str] | None = None
 _minuted: Callable[[str], int] | None = None
+_begin: Callable[[str, dict], str] | None = None
 
 
-def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int]) -> None:
-    global _list, _minuted
-    _list, _minuted = list_on_panel, minutes_distributed
+def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int],
+              begin_pathway: Callable[[str, dict], str]) -> None:
+    global _list, _minuted, _begin
+    _list, _minuted, _begin = list_on_panel, minutes_distributed, begin_pathway
+
+
+def begin_pathway(process_model: str, data: dict | None = None) -> str:
+    """Begin another pathway for the same child (e.g. Part 3 tracking of a place Part 1
+    agreed); returns the new case's id."""
+    if _begin is None:
+        raise RuntimeError("pathways cannot be begun from this engine")
+    return _begin(str(process_model), dict(data or {}))
 
 
 def minutes_distributed(meeting_id: str) -> int:
@@ -41,4 +51,5 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
                  not_before=not_before, field=field)
 
 
-DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed}
+DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
+                   "begin_pathway": begin_pathway}

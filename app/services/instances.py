@@ -38,6 +38,22 @@ def start_as_system(process_key: str, subject: dict, data: dict,
         panels.current_instance.reset(token)
 
 
+def begin_from_diagram(process_key: str, data: dict) -> str:
+    """What a diagram's `begin_pathway(...)` runs: a new case for the same child, begun by the
+    service, knowing which case began it."""
+    parent_id = panels.current_instance.get()
+    parent = db.session.get(ProcessInstance, parent_id) if parent_id else None
+    if parent is None:
+        raise RuntimeError("begin_pathway() can only run within a case's step")
+    child = start_as_system(process_key, parent.subject or {},
+                            {**data, "begun_by_case": parent.id,
+                             "begun_by_pathway": parent.process_key,
+                             "case_initiator": parent.started_by})
+    history.record(parent.id, "began_pathway", "system",
+                   detail={"process_model": process_key, "instance_id": child.id})
+    return child.id
+
+
 def _start(version, started_by: str, subject: dict, data: dict) -> ProcessInstance:
     model = SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
     instance = ProcessInstance(

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, get_flashed_messages, render_template, reque
 
 from app.api import api
 from app.security import current_user
-from app.web import assets, auth, csrf, inbox, panel_pages, start, task_pages
+from app.web import assets, auth, csrf, inbox, panel_pages, registers, start, task_pages
 from app.web.display import summary_items
 from app.web.sessions import expire_idle_sessions
 
@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
-                      panel_pages.bp):
+                      panel_pages.bp, registers.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)

@@ -74,3 +74,17 @@ def test_administrator_moves_a_meeting_and_its_case_goes_with_it(new_page, as_us
     listing = as_user("social_worker").get(f"/api/v1/process-instances/{case_id}").json
     assert listing["listing"]["starts_at"].startswith("2030-12-31")
     assert not page.problems, page.problems
+
+
+def test_the_registers_are_accessible(new_page):
+    page = new_page()
+    sign_in(page, "manager")
+    page.goto("/panels")
+    page.get_by_role("link", name="unmet needs and gaps in provision").click()
+    expect(page.get_by_role("heading", name="Unmet needs and gaps in provision")).to_be_visible()
+    assert_accessible(page, "the unmet-needs register")
+    page.goto("/panels")
+    page.get_by_role("link", name=re.compile("tracker log")).click()
+    expect(page.get_by_role("heading", name=re.compile("tracker log"))).to_be_visible()
+    assert_accessible(page, "the tracker log")
+    assert not page.problems, page.problems

@@ -1,0 +1,151 @@
+"""Registers kept from the forums' decisions: the unmet-needs register (Placement Forum
+Part 2, for the annual Placement Sufficiency Strategy) and the Part 3 tracker log. Each is a
+page and a CSV export; both are for the panels' own roles and managers."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask import Blueprint, Response, abort, render_template
+
+from app import audit
+from app.extensions import db
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.security import signed_in_user
+from app.services import access, forms
+from app.web.sessions import page_login_required
+
+bp = Blueprint("registers", __name__)
+READERS = access.PANEL_ROLES | access.OVERSIGHT_ROLES | {"service_manager"}
+
+
+def _reader():
+    user = signed_in_user()
+    if not user.role_keys & READERS:
+        abort(403)
+    return user
+
+
+def _label(schema_file: str, field: str, value) -> str:
+    """The form's own words for a choice, so the register reads as the forum wrote it."""
+    prop = (forms.load_form(schema_file) or {}).get("properties", {}).get(field, {})
+    for option in prop.get("oneOf", []):
+        if option.get("const") == value:
+            return option.get("title", value)
+    return "" if value is None else str(value)
+
+
+def unmet_needs() -> list[dict]:
+    rows = []
+    decisions = db.session.execute(
+        db.select(HumanTask, ProcessInstance).join(ProcessInstance)
+        .where(HumanTask.process_key == "placement_forum_2", HumanTask.name == "record_decision",
+               HumanTask.status == TaskStatus.COMPLETED)
+        .order_by(HumanTask.completed_at))
+    for task, instance in decisions:
+        data = task.submitted_data or {}
+        for need in data.get("unmet_needs") or []:
+            rows.append({
+                "recorded_on": task.completed_at.date().isoformat(),
+                "child_ref": instance.child_ref or "",
+                "name": (instance.subject or {}).get("name", ""),
+                "review_kind": _label("placement_forum_2/prepare-review.schema.json", "review_kind",
+                                      (instance.data or {}).get("review_kind")),
+                "gap": _gap_label(need.get("gap")),
+                "detail": need.get("detail", ""), "instance_id": instance.id})
+    return rows
+
+
+def _gap_label(value) -> str:
+    schema = forms.load_form("placement_forum_2/record-decision.schema.json") or {}
+    items = schema.get("properties", {}).get("unmet_needs", {}).get("items", {})
+    for option in items.get("properties", {}).get("gap", {}).get("oneOf", []):
+        if option.get("const") == value:
+            return option.get("title", value)
+    return "" if value is None else str(value)
+
+
+TRACKER_FIELDS = [
+    ("child_ref", "Child"), ("name", "Name"), ("tracking_reason", "Why tracked"),
+    ("provider", "Provider or setting"), ("placement_start_date", "Started"),
+    ("placement_weekly_cost", "Weekly cost (£)"), ("legal_status", "Legal status"),
+    ("dol_position", "Deprivation of liberty"), ("searches_still_pursued", "Still searching"),
+    ("risk_assessment_date", "Latest risk assessment"), ("tracking_week", "Weeks tracked"),
+    ("tracking_meeting_date", "Next meeting"), ("legal_flags", "Legal checks")]
+
+
+def tracker_log() -> list[dict]:
+    rows = []
+    for instance in db.session.scalars(
+            db.select(ProcessInstance).where(ProcessInstance.process_key == "placement_forum_3",
+                                             ProcessInstance.status.in_(InstanceStatus.OPEN))
+            .order_by(ProcessInstance.started_at)):
+        data = instance.data or {}
+        row = {"instance_id": instance.id, "child_ref": instance.child_ref or "",
+               "name": (instance.subject or {}).get("name", "")}
+        for field, _title in TRACKER_FIELDS[2:]:
+            value = data.get(field)
+            if field == "legal_flags":
+                value = "; ".join(value or [])
+            elif field in ("tracking_reason", "legal_status", "dol_position"):
+                source = ("placement_forum_3/record-placement.schema.json"
+                          if field == "tracking_reason"
+                          else "placement_forum_3/weekly-update.schema.json")
+                value = _label(source, field, value)
+            elif isinstance(value, bool):
+                value = "Yes" if value else "No"
+            row[field] = "" if value is None else value
+        rows.append(row)
+    return rows
+
+
+def _csv(rows: Iterable[dict], fields: list[str], name: str) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _noted(rows: list[dict]) -> None:
+    for row in rows:
+        audit.note("instance", row["instance_id"], row["child_ref"] or None)
+
+
+@bp.get("/registers/unmet-needs")
+@page_login_required
+def unmet_needs_page():
+    _reader()
+    rows = unmet_needs()
+    _noted(rows)
+    return render_template("web/unmet_needs.html", rows=rows)
+
+
+@bp.get("/registers/unmet-needs.csv")
+@page_login_required
+def unmet_needs_csv():
+    _reader()
+    rows = unmet_needs()
+    _noted(rows)
+    return _csv(rows, ["recorded_on", "child_ref", "name", "review_kind", "gap", "detail"],
+                "unmet-needs")
+
+
+@bp.get("/registers/placement-tracking")
+@page_login_required
+def tracker_page():
+    _reader()
+    rows = tracker_log()
+    _noted(rows)
+    return render_template("web/tracker_log.html", rows=rows, fields=TRACKER_FIELDS)
+
+
+@bp.get("/registers/placement-tracking.csv")
+@page_login_required
+def tracker_csv():
+    _reader()
+    rows = tracker_log()
+    _noted(rows)
+    return _csv(rows, [f for f, _t in TRACKER_FIELDS], "placement-tracking")

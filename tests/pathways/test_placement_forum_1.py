@@ -1,0 +1,153 @@
+"""Placement Forum Part 1, walked through the API on every route, including the hand-over of
+out-of-authority, unregulated and unregistered places to Part 3 and the legal checks.
+
+The clock starts on Monday 23 November 2026; the forum meets on Fridays at 9 (27 November,
+4 December, ...), with papers by 12 noon the day before.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from tests.pathways.walker import Walk, samples
+
+ANSWERS = samples("placement_forum_1")
+ROLES = {"prepare_request": "social_worker", "provide_information": "social_worker",
+         "tm_review": "team_manager", "allocate_slot": "panel_administrator",
+         "record_decision": "panel_chair", "director_decision": "director"}
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+@pytest.fixture
+def walk(app, as_user, traveller):
+    def start(request: str = "prepare_request", **overrides) -> Walk:
+        case = Walk(app, as_user, "placement_forum_1", ROLES, ANSWERS, "social_worker",
+                    traveller, subject={"child_ref": "C-5101", "name": "Taylor Example"})
+        case.do("prepare_request", request, **overrides)
+        return case
+    return start
+
+
+def _to_forum(case: Walk, meeting: str = "2026-11-27") -> None:
+    case.do("tm_review")
+    assert case.data()["panel_meeting_date"] == meeting
+    case.do("allocate_slot", panel_meeting_date=meeting)
+    case.at(f"{meeting}T08:01:00+00:00")
+    assert case.ready() == ["record_decision"]
+
+
+def _tracking(case: Walk) -> list[dict]:
+    return case.clients["team_manager"].get(
+        "/api/v1/process-instances?process_model=placement_forum_3").json["items"]
+
+
+def test_only_social_workers_start_a_request(as_user):
+    for role in ("team_manager", "panel_chair", "director"):
+        assert as_user(role).post("/api/v1/process-instances", json={
+            "process_model": "placement_forum_1"}).status_code == 403, role
+
+
+def test_an_in_house_search_is_agreed_and_not_tracked(walk):
+    case = walk()
+    _to_forum(case)
+    instance = case.do("record_decision")
+    assert instance["status"] == "completed"
+    assert (instance["data"]["to_track"], instance["data"]["legal_flags"]) == (False, [])
+    assert _tracking(case) == []
+
+
+def test_the_team_manager_returns_it(walk):
+    case = walk()
+    case.do("tm_review", "tm_review__return")
+    assert case.ready() == ["prepare_request"]
+    assert case.task("prepare_request")["assignee"] == "social_worker"
+
+
+def test_declined(walk):
+    case = walk()
+    _to_forum(case)
+    assert case.do("record_decision", "record_decision__declined")["status"] == "completed"
+    assert case.data()["forum_decision"] == "declined"
+
+
+def test_deferred_then_relisted_on_the_next_forum_and_agreed(walk):
+    case = walk()
+    _to_forum(case)
+    case.do("record_decision", "record_decision__deferred")
+    assert case.task("provide_information")["assignee"] == "social_worker"
+    case.do("provide_information")
+    assert case.data()["panel_meeting_date"] == "2026-12-04"
+    case.do("allocate_slot", panel_meeting_date="2026-12-04")
+    case.at("2026-12-04T08:01:00+00:00")
+    assert case.do("record_decision")["status"] == "completed"
+
+
+def test_an_out_of_authority_place_is_handed_to_part_3(walk):
+    case = walk("prepare_request__ooa_residential")
+    _to_forum(case)
+    instance = case.do("record_decision")
+    assert instance["status"] == "completed" and instance["data"]["to_track"] is True
+    [tracked] = _tracking(case)
+    assert tracked["subject"]["child_ref"] == "C-5101"
+    assert tracked["data"]["begun_by_case"] == case.id
+    assert tracked["data"]["tracking_reason"] == "out_of_authority"
+    [task] = [t for t in tracked["tasks"] if t["status"] == "ready"]
+    assert (task["name"], task["role"]) == ("record_placement", "team_manager")
+
+
+def test_an_external_or_residential_option_needs_the_principles_answered(walk, app, as_user,
+                                                                           traveller):
+    case = Walk(app, as_user, "placement_forum_1", ROLES, ANSWERS, "social_worker", traveller)
+    answers = {k: v for k, v in ANSWERS["prepare_request__ooa_residential"].items()
+               if k not in ("in_house_fostering_considered", "residential_exit_strategy")}
+    response = case.submit("prepare_request", answers)
+    assert response.status_code == 422
+    assert {"in_house_fostering_considered", "residential_exit_strategy"} <= \
+        set(response.json["errors"])
+
+
+def test_an_under_16_other_arrangement_needs_the_director_who_refuses(walk):
+    case = walk("prepare_request__under_16_unregulated")
+    assert "reg 27A" in case.data()["legal_flags"][0]
+    _to_forum(case)  # a retrospective emergency goes to the next forum
+    case.do("record_decision")
+    assert case.ready() == ["director_decision"]
+    instance = case.do("director_decision", "director_decision__refused")
+    assert instance["status"] == "completed"
+    assert _tracking(case) == []
+
+
+def test_when_the_director_agrees_the_place_is_tracked_in_part_3(walk):
+    case = walk("prepare_request__under_16_unregulated")
+    _to_forum(case)
+    case.do("record_decision")
+    case.do("director_decision")
+    [tracked] = _tracking(case)
+    assert tracked["data"]["tracking_reason"] == "unregulated_other_arrangement"
+
+
+def test_unregistered_supported_accommodation_for_a_17_year_old_is_flagged_and_tracked(walk):
+    case = walk("prepare_request__supported_unregistered")
+    assert "reg 27C" in case.data()["legal_flags"][0]
+    _to_forum(case)
+    case.do("record_decision")
+    [tracked] = _tracking(case)
+    assert tracked["data"]["tracking_reason"] == "supported_accommodation"
+
+
+def test_homeless_16_17_is_heard_within_10_days_and_not_after(walk):
+    in_time = walk("prepare_request__homeless")  # presented 18 November: 5 days ago
+    assert in_time.ready() == ["tm_review"]
+    in_time.do("tm_review")
+    assert in_time.data()["panel_meeting_date"] == "2026-11-27"
+    too_late = walk("prepare_request__homeless", homeless_presented_on="2026-11-10")
+    instance = too_late.instance()
+    assert instance["status"] == "completed"
+    assert instance["data"]["homeless_too_late"] is True

@@ -1,0 +1,74 @@
+"""Placement Forum Part 2, Best Care and Value: review, decision, return on the date set,
+and the unmet-needs register. The forum meets on Wednesdays at 9 (25 November, ...)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from tests.pages.conftest import Browser
+from tests.pathways.walker import Walk, samples
+
+ANSWERS = samples("placement_forum_2")
+ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair"}
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+@pytest.fixture
+def case(app, as_user, traveller) -> Walk:
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5201", "name": "Morgan Example"})
+    walk.do("prepare_review")
+    return walk
+
+
+def test_a_review_returns_on_the_date_set_then_ends(case):
+    assert case.data()["panel_meeting_date"] == "2026-11-25"
+    case.at("2026-11-25T08:01:00+00:00")
+    case.do("record_decision", "record_decision__return")
+    assert case.ready() == ["prepare_review"]
+    assert case.task("prepare_review")["assignee"] == "service_manager"
+    case.do("prepare_review")
+    assert case.data()["panel_meeting_date"] == "2027-02-24"  # first forum on or after the date
+    case.at("2027-02-24T08:01:00+00:00")
+    instance = case.do("record_decision")
+    assert instance["status"] == "completed"
+    assert instance["data"]["review_round"] == 2
+
+
+def test_a_return_needs_its_date(case):
+    case.at("2026-11-25T08:01:00+00:00")
+    answers = {k: v for k, v in ANSWERS["record_decision__return"].items()
+               if k != "review_return_date"}
+    response = case.submit("record_decision", answers)
+    assert response.status_code == 422 and "review_return_date" in response.json["errors"]
+
+
+def test_unmet_needs_go_to_the_register_and_export_as_csv(app, case):
+    case.at("2026-11-25T08:01:00+00:00")
+    case.do("record_decision", "record_decision__return")
+    manager = Browser(app)
+    manager.sign_in("manager")
+    page = manager.get("/registers/unmet-needs").get_data(as_text=True)
+    assert "No local therapeutic fostering" in page and "Morgan Example" in page
+    exported = manager.get("/registers/unmet-needs.csv")
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert [r["gap"] for r in rows] == ["Specialist support not available", "No local provision"]
+    assert rows[0]["child_ref"] == "C-5201" and rows[0]["review_kind"] == "Residential placement"
+    social_worker = Browser(app)
+    social_worker.sign_in("social_worker")
+    assert social_worker.get("/registers/unmet-needs").status_code == 403
+
+
+def test_only_service_managers_start_a_review(as_user):
+    assert as_user("social_worker").post("/api/v1/process-instances", json={
+        "process_model": "placement_forum_2"}).status_code == 403
