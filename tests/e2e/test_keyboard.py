@@ -89,7 +89,7 @@ def test_sign_in_start_a_request_and_inbox_tabs_by_keyboard(new_page):
     expect(page.get_by_role("heading", name="Start a request")).to_be_visible()
     start = tab_to(page, "Start a Multi-Agency Resource Panel")  # its start button
     assert start["tag"] == "a", start
-    expect(page.locator("a.govuk-button--start")).to_be_focused()
+    expect(page.locator("a.govuk-button--start[href='/start/marp']")).to_be_focused()
     with page.expect_navigation():
         page.keyboard.press("Space")  # a link that looks like a button works like one
     expect(page.get_by_role("heading", name="Which child is this request for?")).to_be_visible()
