@@ -16,7 +16,7 @@ from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
-from app.services import instances, minutes, panels
+from app.services import instances, letters, minutes, panels
 from app.services.deployment import deploy_directory
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     working_days.configure(app.config.get("CLOSURE_DAYS", []))
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
-                          instances.begin_from_diagram)
+                          instances.begin_from_diagram, letters.make_letter)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     api.init_app(app)

@@ -26,6 +26,8 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "PROCESSES_DIR": os.environ.get("PANELFLOW_PROCESSES_DIR", str(ROOT / "processes")),
         "FORMS_DIR": os.environ.get("PANELFLOW_FORMS_DIR", str(ROOT / "forms")),
+        "LETTERS_DIR": os.environ.get("PANELFLOW_LETTERS_DIR", str(ROOT / "letters")),
+        "COUNCIL_NAME": os.environ.get("PANELFLOW_COUNCIL_NAME", "Children's Services"),
         "TOKEN_TTL_HOURS": int(os.environ.get("PANELFLOW_TOKEN_TTL_HOURS", "12")),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo"),
         "DEPLOY_ON_START": os.environ.get("PANELFLOW_DEPLOY_ON_START", "1") == "1",

@@ -60,6 +60,9 @@ API = {
     ("POST", "/api/v1/process-instances"): _per({r: 201 for r in STARTERS}, 403),
     ("GET", "/api/v1/process-instances/<string:instance_id>"): _case_rule(200),
     ("GET", "/api/v1/process-instances/<string:instance_id>/history"): _case_rule(200),
+    ("GET", "/api/v1/process-instances/<string:instance_id>/documents"): _case_rule(200),
+    # No document exists for the matrix's case: 404 for everyone signed in.
+    ("GET", "/api/v1/documents/<string:document_id>"): _per({}, 404),
     ("POST", "/api/v1/process-instances/<string:instance_id>/suspend"):
         _case_rule(403, manager=200, process_owner=200),
     ("POST", "/api/v1/process-instances/<string:instance_id>/resume"):
@@ -110,6 +113,7 @@ PAGES = {
                                                          for r in ROLES}},
     ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
     ("GET", "/panels"): PAGE,
+    ("GET", "/documents/<document_id>"): {None: 302, **{r: 404 for r in ROLES}},
     # Registers: the panels' own roles, managers and service managers.
     ("GET", "/registers/unmet-needs"): REGISTER,
     ("GET", "/registers/unmet-needs.csv"): REGISTER,
@@ -153,7 +157,8 @@ def _api_call(app, caller, method, rule, case):
     url = (rule.replace("<string:key>", "marp")
            .replace("<string:instance_id>", case["instance_id"])
            .replace("<string:task_id>", case["task_id"])
-           .replace("<string:meeting_id>", case["meeting_id"]))
+           .replace("<string:meeting_id>", case["meeting_id"])
+           .replace("<string:document_id>", "nodocument"))
     client = ApiClient(app, caller)
     body, raw = None, None
     if rule == "/api/v1/auth/token":
@@ -196,7 +201,7 @@ def _page_call(app, caller, method, rule, case):
     if caller:
         browser.sign_in(caller)
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
-           .replace("<meeting_id>", case["meeting_id"])
+           .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
            .replace("<path:filename>", "govuk-frontend.min.css" if rule.startswith("/assets")
                     else "app.css"))
     if method == "GET":

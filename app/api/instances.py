@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from marshmallow import fields
 
 from app import audit
 from app.api import schemas
@@ -10,7 +11,7 @@ from app.api.errors import error_responses
 from app.api.paging import paginate
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import history, instances, panels
+from app.services import history, instances, letters, panels
 
 blp = ApiBlueprint("process_instances", __name__, url_prefix="/api/v1/process-instances",
                 description="Running and finished pathways")
@@ -57,6 +58,24 @@ class InstanceView(MethodView):
         instance.listing = (None if item is None else
                             {"meeting_id": item.meeting_id, "starts_at": item.meeting.starts_at})
         return instance
+
+
+class DocumentSummary(schemas.Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    filename = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+@blp.route("/<string:instance_id>/documents")
+class Documents(MethodView):
+    @blp.response(200, DocumentSummary(many=True))
+    @_errors(401, 404)
+    def get(self, instance_id):
+        """Documents kept with the case, such as decision letters (PDF)."""
+        instance = instances.get_visible(signed_in_user(), instance_id)
+        return letters.for_instance(instance.id)
 
 
 @blp.route("/<string:instance_id>/history")

@@ -10,12 +10,21 @@ from collections.abc import Callable
 _list: Callable[..., str] | None = None
 _minuted: Callable[[str], int] | None = None
 _begin: Callable[[str, dict], str] | None = None
+_letter: Callable[..., str] | None = None
 
 
 def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int],
-              begin_pathway: Callable[[str, dict], str]) -> None:
-    global _list, _minuted, _begin
-    _list, _minuted, _begin = list_on_panel, minutes_distributed, begin_pathway
+              begin_pathway: Callable[[str, dict], str], make_letter: Callable[..., str]) -> None:
+    global _list, _minuted, _begin, _letter
+    _list, _minuted, _begin, _letter = (list_on_panel, minutes_distributed, begin_pathway,
+                                        make_letter)
+
+
+def make_letter(template: str, signed_by: str, values: dict | None = None) -> str:
+    """A letter from `letters/<template>.txt`, as a PDF kept with the case; its id."""
+    if _letter is None:
+        raise RuntimeError("letters cannot be made by this engine")
+    return _letter(str(template), str(signed_by), dict(values or {}))
 
 
 def begin_pathway(process_model: str, data: dict | None = None) -> str:
@@ -52,4 +61,4 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
 
 
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
-                   "begin_pathway": begin_pathway}
+                   "begin_pathway": begin_pathway, "make_letter": make_letter}

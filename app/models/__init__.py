@@ -1,5 +1,6 @@
 """Database models, split by domain; import them from here."""
 from app.models.audit import AuditEvent
+from app.models.documents import Document
 from app.models.instances import (
     HistoryEvent,
     HumanTask,
@@ -16,6 +17,7 @@ from app.models.users import ApiToken, Role, User, user_roles
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Document",
     "HistoryEvent",
     "HumanTask",
     "InstanceStatus",

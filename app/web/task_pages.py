@@ -1,12 +1,13 @@
 """The task page: the form, what earlier steps gathered, and the case's history."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from app import audit
 from app.extensions import db
 from app.models import TaskStatus, User
 from app.security import signed_in_user
-from app.services import access, deployment, forms, history, tasks
+from app.services import access, deployment, forms, history, letters, tasks
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.web import form_render
 from app.web.display import deadline, long_date
@@ -77,6 +78,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200):
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
         fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
         summary=summary, gathered=_gathered(instance, task.id), story=_story(instance),
+        documents=letters.for_instance(instance.id),
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
     ), status
@@ -159,3 +161,16 @@ def release(task_id: str):
     db.session.commit()
     flash(f"“{released.title}” is back with the team", "success")
     return redirect(url_for("inbox.inbox"))
+
+
+@bp.get("/documents/<document_id>")
+@page_login_required
+def document(document_id: str):
+    """A letter kept with a case, for someone who may see the case."""
+    try:
+        found, instance = letters.visible_document(signed_in_user(), document_id)
+    except NotFound:
+        abort(404)
+    audit.note("instance", instance.id, instance.child_ref)
+    return Response(found.content, mimetype=found.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"'})
