@@ -119,6 +119,8 @@ PAGES = {
     ("GET", "/registers/unmet-needs.csv"): REGISTER,
     ("GET", "/registers/placement-tracking"): REGISTER,
     ("GET", "/registers/placement-tracking.csv"): REGISTER,
+    ("GET", "/registers/commissioning-budget"): REGISTER,
+    ("GET", "/registers/commissioning-budget.csv"): REGISTER,
     ("GET", "/panels/<key>"): PAGE,
     ("GET", "/meetings/<meeting_id>"): PAGE,
     # An empty form: the panel's roles get the page back with errors (422), others 403.

@@ -174,13 +174,24 @@ def mark_past_meetings_held(moment: datetime) -> None:
         meeting.status = MeetingStatus.HELD
 
 
+SIGNATURE_PREFIX = "sign_"  # a diagram's signature steps are named sign_<who>
+
+
 def paperwork_status(instance_ids: list[str]) -> dict[str, str]:
     """Per case: "missing" while someone other than the panel's own roles still owes a step
-    (the request, an update, a pro-forma), else "complete"."""
-    owing = set(db.session.scalars(db.select(HumanTask.instance_id).where(
-        HumanTask.instance_id.in_(instance_ids), HumanTask.status == TaskStatus.READY,
-        HumanTask.role.not_in(PANEL_ROLES))))
-    return {i: "missing" if i in owing else "complete" for i in instance_ids}
+    (the request, an update, a pro-forma); "unsigned" when only signatures are outstanding
+    (CTMP may discuss a CDMF its service leader has not signed); else "complete"."""
+    owing: dict[str, set[bool]] = {}
+    for instance_id, name in db.session.execute(db.select(HumanTask.instance_id, HumanTask.name)
+                                                .where(HumanTask.instance_id.in_(instance_ids),
+                                                       HumanTask.status == TaskStatus.READY,
+                                                       HumanTask.role.not_in(PANEL_ROLES))):
+        owing.setdefault(instance_id, set()).add(name.startswith(SIGNATURE_PREFIX))
+    status = {}
+    for i in instance_ids:
+        kinds = owing.get(i, set())
+        status[i] = "missing" if False in kinds else "unsigned" if kinds else "complete"
+    return status
 
 
 def agenda(user, meeting: Meeting) -> list[dict]:

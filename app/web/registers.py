@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import date
 
 from flask import Blueprint, Response, abort, render_template
 
 from app import audit
+from app.engine.working_days import today
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
 from app.security import signed_in_user
@@ -149,3 +151,57 @@ def tracker_csv():
     rows = tracker_log()
     _noted(rows)
     return _csv(rows, [f for f, _t in TRACKER_FIELDS], "placement-tracking")
+
+
+BUDGET_FIELDS = [("child_ref", "Child"), ("name", "Name"), ("request_type", "Request"),
+                 ("weekly_amount", "Weekly (£)"), ("funding_start", "Funding from"),
+                 ("funding_end", "Funding to"), ("committed_spend", "Committed (£)"),
+                 ("ending_soon", "Ends within 28 days")]
+
+
+def commissioning_budget(today: str) -> list[dict]:
+    """Committed spend per approved commissioned placement or service, from CTMP decisions."""
+    rows = []
+    for instance in db.session.scalars(
+            db.select(ProcessInstance).where(ProcessInstance.process_key == "ctmp")
+            .order_by(ProcessInstance.started_at)):
+        data = instance.data or {}
+        if not data.get("funding_end") or data.get("ctmp_decision") not in (
+                "approved", "approved_with_conditions"):
+            continue
+        days_left = (date.fromisoformat(data["funding_end"]) - date.fromisoformat(today)).days
+        rows.append({
+            "instance_id": instance.id, "child_ref": instance.child_ref or "",
+            "name": (instance.subject or {}).get("name", ""),
+            "request_type": _label("ctmp/cdmf.schema.json", "request_type",
+                                   data.get("request_type")),
+            "weekly_amount": data.get("weekly_amount"), "funding_start": data.get("funding_start"),
+            "funding_end": data["funding_end"], "committed_spend": data.get("committed_spend"),
+            "ending_soon": "Yes" if 0 <= days_left <= 28 else "No",
+            "ended": instance.status == InstanceStatus.COMPLETED})
+    return rows
+
+
+def _budget_reader():
+    user = signed_in_user()
+    if not user.role_keys & (READERS | {"commissioning_officer"}):
+        abort(403)
+
+
+@bp.get("/registers/commissioning-budget")
+@page_login_required
+def budget_page():
+    _budget_reader()
+    rows = commissioning_budget(today())
+    _noted(rows)
+    total = sum(r["committed_spend"] or 0 for r in rows if not r["ended"])
+    return render_template("web/budget.html", rows=rows, fields=BUDGET_FIELDS, total=total)
+
+
+@bp.get("/registers/commissioning-budget.csv")
+@page_login_required
+def budget_csv():
+    _budget_reader()
+    rows = commissioning_budget(today())
+    _noted(rows)
+    return _csv(rows, [f for f, _t in BUDGET_FIELDS], "commissioning-budget")

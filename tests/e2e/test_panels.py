@@ -87,4 +87,8 @@ def test_the_registers_are_accessible(new_page):
     page.get_by_role("link", name=re.compile("tracker log")).click()
     expect(page.get_by_role("heading", name=re.compile("tracker log"))).to_be_visible()
     assert_accessible(page, "the tracker log")
+    page.goto("/panels")
+    page.get_by_role("link", name="commissioning budget").click()
+    expect(page.get_by_role("heading", name="Commissioning budget")).to_be_visible()
+    assert_accessible(page, "the commissioning budget")
     assert not page.problems, page.problems

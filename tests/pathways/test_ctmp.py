@@ -1,0 +1,137 @@
+"""Case Tracking Management Panel requests (1a-1c, emergencies, TPS2), walked through the API.
+
+The clock starts on Monday 23 November 2026. CTMP meets on Friday mornings (27 November, ...)
+and papers are due by 12 noon on the Thursday before.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from tests.pages.conftest import Browser
+from tests.pathways.walker import Walk, samples
+
+ANSWERS = samples("ctmp")
+ROLES = {"prepare_cdmf": "social_worker", "commissioning_notified": "commissioning_officer",
+         "sign_tm": "team_manager", "sign_sl": "service_leader", "sign_hos": "head_of_service",
+         "record_decision": "panel_chair", "send_decision": "panel_administrator",
+         "tps2_reminder": "panel_administrator"}
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+@pytest.fixture
+def walk(app, as_user, traveller):
+    def start(cdmf: str = "prepare_cdmf") -> Walk:
+        case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller,
+                    subject={"child_ref": "C-7101", "name": "Drew Example"})
+        case.do("prepare_cdmf", cdmf)
+        return case
+    return start
+
+
+def _agenda_item(case: Walk) -> dict:
+    meeting_id = case.instance()["listing"]["meeting_id"]
+    [item] = case.clients["panel_administrator"].get(f"/api/v1/meetings/{meeting_id}").json[
+        "items"]
+    return item
+
+
+def test_a_placement_request_is_discussed_before_the_service_leader_signs(walk):
+    case = walk()
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-11-27"
+    assert _agenda_item(case)["paperwork"] == "unsigned"  # listed all the same
+    case.at("2026-11-27T08:31:00+00:00")
+    assert case.ready() == ["record_decision", "sign_sl"]
+    case.do("record_decision")
+    assert case.ready() == ["sign_sl"]  # the decision waits for the signatures
+    case.do("sign_sl")
+    assert case.ready() == ["sign_hos"]  # a placement request needs the head of service too
+    case.do("sign_hos")
+    send = case.task("send_decision")
+    assert send["due_at"].startswith("2026-11-27T17:00")  # on the day of the panel
+    assert case.do("send_decision")["status"] == "completed"
+
+
+def test_the_team_manager_returns_the_cdmf(walk):
+    case = walk()
+    case.do("sign_tm", "sign_tm__returned")
+    assert case.ready() == ["prepare_cdmf"]
+
+
+def test_declined_and_deferred(walk):
+    declined, deferred = walk(), walk()
+    for case in (declined, deferred):
+        for step in ("sign_tm", "sign_sl", "sign_hos"):
+            case.do(step)
+    declined.at("2026-11-27T08:31:00+00:00")
+    declined.do("record_decision", "record_decision__declined")
+    assert declined.do("send_decision")["status"] == "completed"
+    deferred.at("2026-11-27T08:31:00+00:00")  # the same moment: fresh sign-ins for this case
+    deferred.do("record_decision", "record_decision__deferred")
+    deferred.do("send_decision")
+    assert deferred.ready() == ["prepare_cdmf"]
+
+
+def test_a_commissioned_placement_is_funded_reminded_and_extended_by_tps2(app, walk):
+    case = walk("prepare_cdmf__commissioned")
+    case.do("sign_tm")
+    case.do("sign_sl")
+    assert case.ready() == []  # no head of service for a commissioned placement
+    case.at("2026-11-27T08:31:00+00:00")
+    response = case.submit("record_decision", ANSWERS["record_decision"])
+    assert response.status_code == 422  # an approved commissioned placement needs its funding
+    assert {"funding_start", "funding_weeks", "weekly_amount"} <= set(response.json["errors"])
+    case.do("record_decision", "record_decision__funded")
+    data = case.do("send_decision")["data"]
+    assert (data["funding_end"], data["committed_spend"]) == ("2027-02-22", 60000)
+    assert data["tps2_reminder_on"] == "2027-01-25"  # 28 days before the funding ends
+
+    manager = Browser(app)
+    manager.sign_in("manager")
+    [row] = list(csv.DictReader(io.StringIO(
+        manager.get("/registers/commissioning-budget.csv").get_data(as_text=True))))
+    assert (row["child_ref"], row["committed_spend"], row["ending_soon"]) == \
+        ("C-7101", "60000", "No")
+
+    case.at("2027-01-25T09:01:00+00:00")
+    assert case.ready() == ["tps2_reminder"]
+    case.do("tps2_reminder")
+    assert case.ready() == ["prepare_cdmf"]
+    assert case.data()["request_type"] == "tps2_extension"
+    case.do("prepare_cdmf", "prepare_cdmf__tps2")
+    case.do("sign_tm")
+    case.do("sign_sl")
+    case.at("2027-01-29T08:31:00+00:00")
+    case.do("record_decision", "record_decision__tps2")
+    data = case.do("send_decision")["data"]
+    assert (data["funding_end"], data["tps2_round"]) == ("2027-04-19", 1)
+    case.at("2027-03-22T09:01:00+00:00")
+    assert case.do("tps2_reminder", "tps2_reminder__ends")["status"] == "completed"
+
+
+def test_an_emergency_external_placement_tells_commissioning_and_goes_to_the_next_panel(walk):
+    case = walk("prepare_cdmf__emergency")
+    assert case.ready() == ["commissioning_notified"]
+    case.do("commissioning_notified")
+    case.at("2026-11-26T15:00:00+00:00")  # after Thursday's noon deadline
+    case.do("sign_tm")
+    item = _agenda_item(case)
+    assert item["retrospective"] is True
+    assert case.data()["panel_meeting_date"] == "2026-11-27"  # the cut-off does not apply
+
+
+def test_an_emergency_needs_immediate_risk(walk, app, as_user, traveller):
+    case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller)
+    answers = {k: v for k, v in ANSWERS["prepare_cdmf__emergency"].items() if k != "immediate_risk"}
+    response = case.submit("prepare_cdmf", answers)
+    assert response.status_code == 422 and "immediate_risk" in response.json["errors"]
