@@ -66,6 +66,7 @@ class Meeting(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)  # why it moved or was cancelled
     changed_by: Mapped[str | None] = mapped_column(sa.String(80))  # moved or cancelled by hand
     minutes_instance_id: Mapped[str | None] = mapped_column(sa.String(32))  # its minutes
+    weekly_return_instance_id: Mapped[str | None] = mapped_column(sa.String(32))
 
     panel: Mapped[Panel] = relationship(lazy="joined")
     items: Mapped[list[MeetingItem]] = relationship(

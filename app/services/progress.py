@@ -49,8 +49,9 @@ def _due_on(spec: UserTaskSpec, data: dict) -> datetime | None:
         moment = datetime.fromisoformat(str(value))
     except Exception:
         return None  # the data the rule needs is not there yet: fall back to the other rules
-    if moment.tzinfo is None:
-        moment = datetime.combine(moment.date(), END_OF_DAY, LONDON)
+    if moment.tzinfo is None:  # a date is due at the end of that day; a time is London time
+        moment = (moment.replace(tzinfo=LONDON) if "T" in str(value)
+                  else datetime.combine(moment.date(), END_OF_DAY, LONDON))
     return moment.astimezone(UTC)
 
 

@@ -52,6 +52,7 @@ def keep_calendar(moment: datetime | None = None) -> None:
     with engine_time(moment):
         minutes.start_due_minutes(moment)  # before meetings without cases are marked held
         panels.ensure_all_meetings()
+        minutes.start_weekly_returns(moment)
     db.session.commit()
 
 

@@ -150,6 +150,7 @@ def upgrade():
         sa.Column('note', sa.Text(), nullable=True),
         sa.Column('changed_by', sa.String(80), nullable=True),
         sa.Column('minutes_instance_id', sa.String(32), nullable=True),
+        sa.Column('weekly_return_instance_id', sa.String(32), nullable=True),
         sa.UniqueConstraint('panel_key', 'scheduled_on'),
     )
     op.create_index('ix_meetings_panel_key', 'meetings', ['panel_key'])

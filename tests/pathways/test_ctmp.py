@@ -135,3 +135,23 @@ def test_an_emergency_needs_immediate_risk(walk, app, as_user, traveller):
     answers = {k: v for k, v in ANSWERS["prepare_cdmf__emergency"].items() if k != "immediate_risk"}
     response = case.submit("prepare_cdmf", answers)
     assert response.status_code == 422 and "immediate_risk" in response.json["errors"]
+
+
+def test_each_week_the_new_children_looked_after_are_notified_by_thursday_afternoon(app, as_user,
+                                                                                     traveller):
+    app.test_cli_runner().invoke(args=["run-due"])  # Monday 23 November: Friday's panel is near
+    returns = as_user("manager").get(
+        "/api/v1/process-instances?process_model=ctmp_new_cla").json["items"]
+    [weekly] = returns
+    assert weekly["data"]["panel_meeting_date"] == "2026-11-27"
+    officer = as_user("lac_data_officer")
+    [task] = [t for t in officer.get("/api/v1/tasks?filter=claimable").json["items"]
+              if t["process_model"] == "ctmp_new_cla"]
+    assert task["due_at"].startswith("2026-11-26T16:00")  # Thursday afternoon
+    done = officer.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {
+        "none_this_week": False,
+        "new_children": [{"child_ref": "C-8801", "looked_after_from": "2026-11-24"}]}})
+    assert done.status_code == 200
+    app.test_cli_runner().invoke(args=["run-due"])  # begun once a week, not once a run
+    assert len(as_user("manager").get(
+        "/api/v1/process-instances?process_model=ctmp_new_cla").json["items"]) == 1
