@@ -41,6 +41,9 @@ ALL_OK = _per({}, 200)
 MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "manager",
                                      "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
+CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel_chair",
+                "process_owner", "manager"}
+CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", "manager",
                                           "process_owner", "service_manager") else 403
                           for r in ROLES}}
@@ -113,6 +116,18 @@ PAGES = {
                                                          for r in ROLES}},
     ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
     ("GET", "/panels"): PAGE,
+    # Cases: managers, team and service managers, and the panels' own roles.
+    ("GET", "/cases"): CASES,
+    ("GET", "/cases.csv"): CASES,
+    ("GET", "/cases/<instance_id>"):
+        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
+                           403 if r not in CASE_READERS else 404) for r in ROLES}},
+    ("POST", "/cases/<instance_id>/tasks/<task_id>/assign"):
+        {None: 302, **{r: (302 if r == "manager" else 403 if r == "process_owner" else
+                           403 if r not in CASE_READERS else 404) for r in ROLES}},
+    ("POST", "/cases/<instance_id>/<action>"):
+        {None: 302, **{r: (302 if r in ("manager", "process_owner") else
+                           403 if r not in CASE_READERS else 404) for r in ROLES}},
     ("GET", "/documents/<document_id>"): {None: 302, **{r: 404 for r in ROLES}},
     # Registers: the panels' own roles, managers and service managers.
     ("GET", "/registers/unmet-needs"): REGISTER,
@@ -203,6 +218,7 @@ def _page_call(app, caller, method, rule, case):
     if caller:
         browser.sign_in(caller)
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
+           .replace("<instance_id>", case["instance_id"]).replace("<action>", "suspend")
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
            .replace("<path:filename>", "govuk-frontend.min.css" if rule.startswith("/assets")
                     else "app.css"))

@@ -7,7 +7,17 @@ from flask import Blueprint, Flask, get_flashed_messages, render_template, reque
 
 from app.api import api
 from app.security import current_user
-from app.web import assets, auth, csrf, inbox, panel_pages, registers, start, task_pages
+from app.web import (
+    assets,
+    auth,
+    case_pages,
+    csrf,
+    inbox,
+    panel_pages,
+    registers,
+    start,
+    task_pages,
+)
 from app.web.display import summary_items
 from app.web.sessions import expire_idle_sessions
 
@@ -43,8 +53,9 @@ def init_app(app: Flask) -> None:
     app.before_request(expire_idle_sessions)
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
+    app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
-                      panel_pages.bp, registers.bp):
+                      panel_pages.bp, registers.bp, case_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)

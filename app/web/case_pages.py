@@ -1,0 +1,217 @@
+"""Cases for managers: every case they may see, where it waits and for how long, and a case's
+page with its history and the manager's actions (reassign, suspend, resume, terminate)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from app import audit
+from app.engine.working_days import LONDON
+from app.extensions import db
+from app.models import (
+    HumanTask,
+    InstanceStatus,
+    ProcessInstance,
+    Role,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from app.security import signed_in_user
+from app.services import access, deployment, instances, letters, panels, tasks
+from app.services.errors import NotFound, ServiceError
+from app.web.display import deadline, long_date
+from app.web.sessions import page_login_required
+from app.web.task_pages import _gathered, _names, _story
+
+bp = Blueprint("case_pages", __name__)
+PER_PAGE = 25
+MAX_EXPORT = 5000
+CASE_ROLES = access.ASSIGNER_ROLES | access.OVERSIGHT_ROLES | access.PANEL_ROLES
+
+
+def sees_cases(user: User) -> bool:
+    return bool(user.role_keys & CASE_ROLES)
+
+
+def _reader() -> User:
+    user = signed_in_user()
+    if not user.role_keys & CASE_ROLES:
+        abort(403)
+    return user
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _filters() -> dict:
+    return {"pathway": request.args.get("pathway") or None,
+            "status": request.args.get("status") if request.args.get("status") in
+            InstanceStatus.ALL else None,
+            "overdue": request.args.get("overdue") == "1",
+            "child_ref": (request.args.get("child_ref") or "").strip() or None,
+            "assignee": (request.args.get("assignee") or "").strip() or None,
+            "started_from": _day(request.args.get("started_from")),
+            "started_to": _day(request.args.get("started_to"))}
+
+
+def _query(user: User, f: dict):
+    query = instances.query_visible(user, f["pathway"], f["status"], f["child_ref"], f["overdue"])
+    if f["assignee"]:
+        query = query.where(ProcessInstance.id.in_(db.select(HumanTask.instance_id).where(
+            HumanTask.status == TaskStatus.READY, HumanTask.assignee == f["assignee"])))
+    if f["started_from"]:
+        query = query.where(ProcessInstance.started_at >= datetime.combine(
+            f["started_from"], time(0), LONDON))
+    if f["started_to"]:
+        query = query.where(ProcessInstance.started_at < datetime.combine(
+            f["started_to"], time(23, 59, 59), LONDON))
+    return query
+
+
+def _row(instance: ProcessInstance, names: dict[str, str], holders: dict[str, str]) -> dict:
+    ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
+    since = min((t.created_at for t in ready), default=None)
+    due = min((t.due_at for t in ready if t.due_at), default=None)
+    listing = panels.current_listing(instance.id)
+    return {
+        "instance": instance, "pathway": names.get(instance.process_key, instance.process_key),
+        "child": (instance.subject or {}).get("name", ""), "child_ref": instance.child_ref or "",
+        "steps": "; ".join(t.title for t in ready) or instance.status.capitalize(),
+        "holder": "; ".join(holders.get(t.assignee, t.assignee) if t.assignee
+                            else f"{(t.role or '').replace('_', ' ')} (unclaimed)" for t in ready),
+        "days": (utcnow() - since).days if since else None, "due": deadline(due),
+        "due_at": due, "panel": listing.meeting.starts_at if listing else None,
+        "status": instance.status}
+
+
+def _rows(user: User, f: dict, page: int, per_page: int) -> tuple[list[dict], int]:
+    query = _query(user, f)
+    total = db.session.scalar(db.select(db.func.count()).select_from(
+        query.order_by(None).subquery()))
+    found = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    names = {v.key: v.name for v in deployment.all_latest()}
+    holders = _names({t.assignee for i in found for t in i.tasks if t.assignee})
+    for instance in found:
+        audit.note("instance", instance.id, instance.child_ref)
+    return [_row(i, names, holders) for i in found], total
+
+
+@bp.get("/cases")
+@page_login_required
+def index():
+    user = _reader()
+    f = _filters()
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows, total = _rows(user, f, page, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("web/cases.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), f=f, args=args,
+                           pathways={v.key: v.name for v in deployment.all_latest()},
+                           statuses=InstanceStatus.ALL)
+
+
+@bp.get("/cases.csv")
+@page_login_required
+def export():
+    user = _reader()
+    rows, _total = _rows(user, _filters(), 1, MAX_EXPORT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case", "child_ref", "child", "pathway", "status", "current step", "held by",
+                     "days at this step", "due", "next panel"])
+    for r in rows:
+        writer.writerow([r["instance"].id, r["child_ref"], r["child"], r["pathway"], r["status"],
+                         r["steps"], r["holder"], "" if r["days"] is None else r["days"],
+                         r["due_at"].isoformat() if r["due_at"] else "",
+                         r["panel"].astimezone(LONDON).date().isoformat() if r["panel"] else ""])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="cases.csv"'})
+
+
+def _case(user: User, instance_id: str) -> ProcessInstance:
+    try:
+        return instances.get_visible(user, instance_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/cases/<instance_id>")
+@page_login_required
+def case(instance_id: str):
+    user = _reader()
+    instance = _case(user, instance_id)
+    ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
+    candidates = {t.id: db.session.scalars(
+        db.select(User).where(User.active, User.roles.any(Role.key == t.role))
+        .order_by(User.display_name)).all() for t in ready}
+    listing = panels.current_listing(instance.id)
+    pathway = deployment.latest_version(instance.process_key)
+    return render_template(
+        "web/case.html", instance=instance, ready=ready, candidates=candidates,
+        pathway=pathway.name if pathway else instance.process_key,
+        holders=_names({t.assignee for t in ready if t.assignee}), listing=listing,
+        story=_story(instance), gathered=_gathered(instance, ""),
+        documents=letters.for_instance(instance.id), can_assign=access.can_assign(user),
+        can_control=access.can_control_instances(user), long_date=long_date, deadline=deadline)
+
+
+def _done(message: str, instance_id: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("case_pages.case", instance_id=instance_id))
+
+
+def _failed(exc: ServiceError, instance_id: str):
+    db.session.rollback()
+    if exc.status == 404:
+        abort(404)
+    if exc.status == 403:
+        abort(403)
+    flash(exc.message, "error")
+    return redirect(url_for("case_pages.case", instance_id=instance_id))
+
+
+@bp.post("/cases/<instance_id>/tasks/<task_id>/assign")
+@page_login_required
+def assign(instance_id: str, task_id: str):
+    user = _reader()
+    try:
+        task = tasks.assign(user, task_id, request.form.get("username", ""))
+    except ServiceError as exc:
+        return _failed(exc, instance_id)
+    return _done(f"“{task.title}” is now with {_names({task.assignee}).get(task.assignee)}. "
+                 "It is in their inbox.", instance_id)
+
+
+@bp.post("/cases/<instance_id>/<action>")
+@page_login_required
+def control(instance_id: str, action: str):
+    user = _reader()
+    reason = (request.form.get("reason") or "").strip() or None
+    try:
+        if action == "suspend":
+            instances.suspend(user, instance_id, reason)
+        elif action == "resume":
+            instances.resume(user, instance_id)
+        elif action == "terminate":
+            if not reason:
+                flash("Enter the reason for ending the case.", "error")
+                return redirect(url_for("case_pages.case", instance_id=instance_id))
+            instances.terminate(user, instance_id, reason)
+        else:
+            abort(404)
+    except ServiceError as exc:
+        return _failed(exc, instance_id)
+    return _done({"suspend": "The case is suspended.", "resume": "The case is running again.",
+                  "terminate": "The case has ended."}[action], instance_id)

@@ -1,0 +1,30 @@
+"""The managers' case list and a case's page in a real browser, checked with axe."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, screenshot, sign_in
+from tests.e2e.test_panels import _listed_marp_case
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_manager_follows_a_case_and_reassigns_its_step(new_page, as_user):
+    _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "manager")
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    assert_accessible(page, "the case list")
+    page.get_by_role("link", name="Jo Agenda").click()
+    page.wait_for_url(re.compile(r"/cases/"))
+    expect(page.get_by_role("heading", name="Waiting now")).to_be_visible()
+    assert_accessible(page, "a case's page")
+    screenshot(page, "case.png")
+    page.get_by_label(re.compile("Reassign")).select_option("panel_administrator")
+    page.get_by_role("button", name="Reassign").click()
+    expect(page.get_by_text("It is in their inbox")).to_be_visible()
+    assert not page.problems, page.problems

@@ -1,0 +1,65 @@
+"""The managers' case list and a case's page: filters, CSV, history, and reassigning a task
+so it lands in the new holder's inbox."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.pathways.test_marp import SAMPLES
+
+STEP = "Team manager review"
+
+
+@pytest.fixture
+def marp_case(as_user) -> dict:
+    sw = as_user("social_worker")
+    case = sw.post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": "C-9901", "name": "Sage Example"}}).json
+    sw.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete",
+            json={"data": SAMPLES["prepare_request"]})
+    return sw.get(f"/api/v1/process-instances/{case['id']}").json
+
+
+def test_the_list_shows_where_each_case_waits_and_exports_csv(browser, marp_case):
+    manager = browser("manager")
+    page = manager.get("/cases").get_data(as_text=True)
+    assert "Sage Example" in page and STEP in page
+    assert "team manager (unclaimed)" in page
+    assert "Sage Example" not in manager.get("/cases?pathway=pct").get_data(as_text=True)
+    assert "Sage Example" in manager.get("/cases?child_ref=C-9901").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(
+        manager.get("/cases.csv?pathway=marp").get_data(as_text=True))))
+    assert [(r["child_ref"], r["current step"]) for r in rows] == [("C-9901", STEP)]
+
+
+def test_a_manager_reassigns_and_it_shows_in_history_and_the_new_inbox(browser, as_user,
+                                                                         marp_case):
+    manager = browser("manager")
+    page = manager.get(f"/cases/{marp_case['id']}").get_data(as_text=True)
+    assert "Waiting now" in page and "History" in page
+    [task] = [t for t in marp_case["tasks"] if t["status"] == "ready"]
+    done = manager.post(f"/cases/{marp_case['id']}/tasks/{task['id']}/assign",
+                        {"username": "team_manager"}, follow=True)
+    assert "is now with" in done.get_data(as_text=True)
+    assert "assigned" in manager.get(f"/cases/{marp_case['id']}").get_data(as_text=True)
+    mine = as_user("team_manager").get("/api/v1/tasks?filter=mine").json["items"]
+    assert [t["id"] for t in mine] == [task["id"]]
+
+
+def test_suspend_resume_and_end_with_a_reason(browser, marp_case):
+    manager = browser("manager")
+    url = f"/cases/{marp_case['id']}"
+    assert "The case is suspended" in manager.post(f"{url}/suspend", {}, follow=True).get_data(
+        as_text=True)
+    assert "The case is running again" in manager.post(f"{url}/resume", {}, follow=True).get_data(
+        as_text=True)
+    refused = manager.post(f"{url}/terminate", {}, follow=True).get_data(as_text=True)
+    assert "Enter the reason" in refused
+    ended = manager.post(f"{url}/terminate", {"reason": "Duplicate request"}, follow=True)
+    assert "The case has ended" in ended.get_data(as_text=True)
+
+
+def test_social_workers_have_no_case_list(browser):
+    assert browser("social_worker").get("/cases").status_code == 403
