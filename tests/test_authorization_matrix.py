@@ -118,6 +118,7 @@ PAGES = {
     ("GET", "/panels"): PAGE,
     # Cases: managers, team and service managers, and the panels' own roles.
     ("GET", "/cases"): CASES,
+    ("GET", "/dashboard"): CASES,
     ("GET", "/cases.csv"): CASES,
     ("GET", "/cases/<instance_id>"):
         {None: 302, **{r: (200 if r in ("manager", "process_owner") else

@@ -12,6 +12,7 @@ from app.web import (
     auth,
     case_pages,
     csrf,
+    dashboard,
     inbox,
     panel_pages,
     registers,
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
-                      panel_pages.bp, registers.bp, case_pages.bp):
+                      panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)

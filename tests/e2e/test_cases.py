@@ -28,3 +28,17 @@ def test_a_manager_follows_a_case_and_reassigns_its_step(new_page, as_user):
     page.get_by_role("button", name="Reassign").click()
     expect(page.get_by_text("It is in their inbox")).to_be_visible()
     assert not page.problems, page.problems
+
+
+def test_the_dashboard_links_a_figure_to_its_cases(new_page, as_user):
+    _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "manager")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(page.get_by_role("heading", name="Drift and delay")).to_be_visible()
+    assert_accessible(page, "the dashboard")
+    screenshot(page, "dashboard.png")
+    page.get_by_role("link", name=re.compile(r"cases in flight in Multi-Agency")).click()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    expect(page.get_by_role("link", name="Jo Agenda")).to_be_visible()
+    assert not page.problems, page.problems

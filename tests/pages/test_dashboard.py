@@ -1,0 +1,47 @@
+"""The drift-and-delay dashboard: figures from real cases, each linking to its cases."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from app.services.dashboard import percentile
+from tests.pages.conftest import Browser
+from tests.pathways.test_marp import ROLES, SAMPLES
+from tests.pathways.walker import Walk
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
+
+
+def test_percentiles_are_nearest_rank():
+    assert percentile([], 0.5) is None
+    assert percentile([4, 1, 3, 2], 0.5) == 2
+    assert percentile(list(range(1, 11)), 0.9) == 9
+    assert percentile([7], 0.9) == 7
+
+
+def test_the_dashboard_counts_in_flight_overdue_and_time_to_decision(app, as_user, traveller):
+    decided = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    # A second request, left at its first step: due 7 December, so overdue by the 8th.
+    Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    for step in ("prepare_request", "tm_review", "sm_approval", "list_for_panel"):
+        decided.do(step)
+    decided.at("2026-12-08T09:00:00+00:00")
+    decided.do("record_decision", "record_decision__approved")
+    manager = Browser(app)
+    manager.sign_in("manager")
+    page = manager.get("/dashboard").get_data(as_text=True)
+    row = page[page.index("Multi-Agency Resource Panel (MARP)</th>"):].split("</tr>")[0]
+    assert ">2<span class=\"govuk-visually-hidden\"> cases in flight" in row
+    assert "/cases?pathway=marp&amp;overdue=1" in row and ">1<span" in row
+    assert "15.0" in row  # 23 November to the decision on 8 December
+    assert "Approved: 1" in page
+    assert "Locality Team A" in page  # the overdue step's team
+    social_worker = Browser(app)
+    social_worker.sign_in("social_worker")
+    assert social_worker.get("/dashboard").status_code == 403
