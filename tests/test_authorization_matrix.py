@@ -120,6 +120,12 @@ PAGES = {
     ("GET", "/cases"): CASES,
     ("GET", "/dashboard"): CASES,
     ("GET", "/cases.csv"): CASES,
+    ("GET", "/cases/<instance_id>/diagram.bpmn"):
+        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
+                           403 if r not in CASE_READERS else 404) for r in ROLES}},
+    ("GET", "/cases/<instance_id>/diagram.json"):
+        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
+                           403 if r not in CASE_READERS else 404) for r in ROLES}},
     ("GET", "/cases/<instance_id>"):
         {None: 302, **{r: (200 if r in ("manager", "process_owner") else
                            403 if r not in CASE_READERS else 404) for r in ROLES}},
@@ -148,6 +154,7 @@ PAGES = {
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
+    ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
 }
 
@@ -221,8 +228,8 @@ def _page_call(app, caller, method, rule, case):
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
            .replace("<instance_id>", case["instance_id"]).replace("<action>", "suspend")
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
-           .replace("<path:filename>", "govuk-frontend.min.css" if rule.startswith("/assets")
-                    else "app.css"))
+           .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
+                    else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
     if method == "GET":
         return browser.get(url)
     data = {}

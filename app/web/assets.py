@@ -8,7 +8,18 @@ from flask import Blueprint, abort, send_from_directory
 from app.config import ROOT
 
 GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+BPMN_JS_DIST = ROOT / "node_modules" / "bpmn-js" / "dist"
+BPMN_JS_FILES = frozenset({"bpmn-viewer.production.min.js", "assets/bpmn-js.css",
+                           "assets/diagram-js.css"})
 bp = Blueprint("assets", __name__)
+
+
+@bp.get("/assets/bpmn-js/<path:filename>")
+def bpmn_js(filename: str):
+    """The bpmn-js viewer (npm registry, bpmn.io licence: its watermark stays)."""
+    if filename not in BPMN_JS_FILES:
+        abort(404)
+    return send_from_directory(BPMN_JS_DIST, filename, max_age=3600)
 
 
 @bp.get("/assets/<path:filename>")

@@ -6,7 +6,18 @@ import csv
 import io
 from datetime import date, datetime, time
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from SpiffWorkflow.util.task import TaskState
 
 from app import audit
 from app.engine.working_days import LONDON
@@ -21,7 +32,7 @@ from app.models import (
     utcnow,
 )
 from app.security import signed_in_user
-from app.services import access, deployment, instances, letters, panels, tasks
+from app.services import access, deployment, instances, letters, panels, progress, tasks
 from app.services.errors import NotFound, ServiceError
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
@@ -215,3 +226,35 @@ def control(instance_id: str, action: str):
         return _failed(exc, instance_id)
     return _done({"suspend": "The case is suspended.", "resume": "The case is running again.",
                   "terminate": "The case has ended."}[action], instance_id)
+
+
+@bp.get("/cases/<instance_id>/diagram.bpmn")
+@page_login_required
+def diagram_xml(instance_id: str):
+    """The diagram of the version this case runs on."""
+    instance = _case(_reader(), instance_id)
+    return Response(instance.model_version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.get("/cases/<instance_id>/diagram.json")
+@page_login_required
+def diagram_state(instance_id: str):
+    """Where the case is on its diagram: how often each element has run, what waits now."""
+    instance = _case(_reader(), instance_id)
+    return jsonify(progress_on_diagram(instance))
+
+
+def progress_on_diagram(instance: ProcessInstance) -> dict:
+    workflow, _model = progress.load(instance)
+    done: dict[str, int] = {}
+    current: list[str] = []
+    for task in workflow.get_tasks():
+        element = task.task_spec.bpmn_id
+        if not element:
+            continue
+        if task.state == TaskState.COMPLETED:
+            done[element] = done.get(element, 0) + 1
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            current.append(element)
+    return {"done": done, "current": sorted(set(current)),
+            "error": instance.status == InstanceStatus.ERROR, "status": instance.status}

@@ -42,3 +42,19 @@ def test_the_dashboard_links_a_figure_to_its_cases(new_page, as_user):
     expect(page.get_by_role("heading", name="Cases")).to_be_visible()
     expect(page.get_by_role("link", name="Jo Agenda")).to_be_visible()
     assert not page.problems, page.problems
+
+
+def test_the_case_page_shows_the_case_on_its_diagram(new_page, as_user):
+    _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "manager")
+    page.goto("/cases")
+    page.get_by_role("link", name="Jo Agenda").click()
+    expect(page.locator("#case-diagram[data-ready='true']")).to_be_visible()
+    # Done: the request, the reviews and the listing; waiting now: the administrator's step.
+    expect(page.locator(".app-current[data-element-id='list_for_panel']")).to_have_count(1)
+    expect(page.locator(".app-done[data-element-id='prepare_request']")).to_have_count(1)
+    expect(page.locator(".app-diagram-count").first).to_have_text("1")
+    assert_accessible(page, "a case's page with its diagram")
+    screenshot(page, "case.png")
+    assert not page.problems, page.problems

@@ -63,3 +63,12 @@ def test_suspend_resume_and_end_with_a_reason(browser, marp_case):
 
 def test_social_workers_have_no_case_list(browser):
     assert browser("social_worker").get("/cases").status_code == 403
+
+
+def test_the_diagram_state_says_where_the_case_is(browser, marp_case):
+    manager = browser("manager")
+    state = manager.get(f"/cases/{marp_case['id']}/diagram.json").get_json()
+    assert state["done"]["prepare_request"] == 1 and state["done"]["start"] == 1
+    assert state["current"] == ["tm_review"] and state["error"] is False
+    xml = manager.get(f"/cases/{marp_case['id']}/diagram.bpmn")
+    assert xml.mimetype == "application/xml" and b'id="tm_review"' in xml.data
