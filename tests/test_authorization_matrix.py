@@ -119,6 +119,9 @@ PAGES = {
     # Cases: managers, team and service managers, and the panels' own roles.
     ("GET", "/cases"): CASES,
     ("GET", "/dashboard"): CASES,
+    ("GET", "/dashboard/<key>"): CASES,
+    ("GET", "/dashboard/<key>/diagram.bpmn"): CASES,
+    ("GET", "/dashboard/<key>/heatmap.json"): CASES,
     ("GET", "/cases.csv"): CASES,
     ("GET", "/cases/<instance_id>/diagram.bpmn"):
         {None: 302, **{r: (200 if r in ("manager", "process_owner") else

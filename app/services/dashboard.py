@@ -95,3 +95,19 @@ def figures(user: User) -> dict:
     return {"forums": forums, "by_team": by_team.most_common(), "by_role": by_role.most_common(),
             "late": dict(late), "outcomes": {k: v.most_common() for k, v in outcomes.items()},
             "since": since}
+
+
+def heatmap(user: User, process_key: str) -> dict[str, dict]:
+    """Per step of a pathway: how many of the user's visible cases wait there now, and the
+    median days they have waited."""
+    now = utcnow()
+    task = aliased(HumanTask)
+    waits: dict[str, list[float]] = defaultdict(list)
+    for name, created in db.session.execute(
+            db.select(task.name, task.created_at)
+            .join(ProcessInstance, task.instance_id == ProcessInstance.id)
+            .where(access.visible_instances(user), task.process_key == process_key,
+                   task.status == TaskStatus.READY)):
+        waits[name].append((now - created).total_seconds() / 86400)
+    return {name: {"waiting": len(days), "median_days": round(percentile(days, 0.5), 1)}
+            for name, days in waits.items()}

@@ -58,3 +58,16 @@ def test_the_case_page_shows_the_case_on_its_diagram(new_page, as_user):
     assert_accessible(page, "a case's page with its diagram")
     screenshot(page, "case.png")
     assert not page.problems, page.problems
+
+
+def test_the_heatmap_shows_where_cases_wait_on_the_diagram(new_page, as_user):
+    _listed_marp_case(as_user)
+    page = new_page()
+    sign_in(page, "manager")
+    page.goto("/dashboard")
+    page.locator("a[href='/dashboard/marp']").click()
+    expect(page.locator("#heatmap[data-ready='true']")).to_be_visible()
+    expect(page.locator(".app-current[data-element-id='list_for_panel']")).to_have_count(1)
+    assert_accessible(page, "the heatmap")
+    screenshot(page, "heatmap.png")
+    assert not page.problems, page.problems

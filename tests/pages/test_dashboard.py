@@ -36,7 +36,7 @@ def test_the_dashboard_counts_in_flight_overdue_and_time_to_decision(app, as_use
     manager = Browser(app)
     manager.sign_in("manager")
     page = manager.get("/dashboard").get_data(as_text=True)
-    row = page[page.index("Multi-Agency Resource Panel (MARP)</th>"):].split("</tr>")[0]
+    row = page[page.index("Multi-Agency Resource Panel (MARP)<span"):].split("</tr>")[0]
     assert ">2<span class=\"govuk-visually-hidden\"> cases in flight" in row
     assert "/cases?pathway=marp&amp;overdue=1" in row and ">1<span" in row
     assert "15.0" in row  # 23 November to the decision on 8 December
@@ -45,3 +45,16 @@ def test_the_dashboard_counts_in_flight_overdue_and_time_to_decision(app, as_use
     social_worker = Browser(app)
     social_worker.sign_in("social_worker")
     assert social_worker.get("/dashboard").status_code == 403
+
+
+def test_the_heatmap_counts_cases_waiting_at_each_step(app, as_user, traveller):
+    for _ in range(2):
+        Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    traveller.move_to(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    manager = Browser(app)
+    manager.sign_in("manager")
+    assert manager.get("/dashboard/marp/heatmap.json").get_json() == {
+        "prepare_request": {"waiting": 2, "median_days": 3.0}}
+    page = manager.get("/dashboard/marp").get_data(as_text=True)
+    assert "Prepare request" in page and "3.0" in page
+    assert manager.get("/dashboard/nope").status_code == 404
