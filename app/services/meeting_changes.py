@@ -149,3 +149,28 @@ def chase(user: User, meeting: Meeting) -> int:
                 if reminders.notify(task, username, NotificationKind.CHASE, message):
                     asked += 1
     return asked
+
+
+def follow_date_change(user: User, instance_id: str, data: dict) -> None:
+    """A form that changes the meeting date a case is listed under (an administrator listing
+    it elsewhere) moves its agenda item to the panel's meeting on that day, marked late if
+    that meeting's cut-off has passed. A day with no open meeting is refused, so the agenda
+    and the case's own timer can never disagree."""
+    item = panels.current_listing(instance_id)
+    if item is None or not item.date_field or item.date_field not in data:
+        return
+    wanted = str(data[item.date_field])[:10]
+    if wanted == _day(item.meeting):
+        return
+    target = next((m for m in db.session.scalars(db.select(Meeting).where(
+        Meeting.panel_key == item.meeting.panel_key, Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.starts_at > utcnow())) if _day(m) == wanted), None)
+    if target is None:
+        raise Invalid("There is no open meeting of this panel on that day", {item.date_field: [
+            f"Choose the date of a scheduled {item.meeting.panel.name} meeting from today: "
+            f"the case is listed for {_day(item.meeting)}"]})
+    moved = _move_item(item, target)
+    moved.late = moved.late or utcnow() > target.submission_deadline
+    history.record(instance_id, "relisted", user.username, detail={
+        "meeting_id": target.id, "starts_at": target.starts_at.isoformat(),
+        "reason": "listed for another meeting by the administrator"})

@@ -8,7 +8,7 @@ from app import audit
 from app.engine import workflows
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
-from app.services import access, forms, history, instances, panels, progress
+from app.services import access, forms, history, instances, meeting_changes, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -150,6 +150,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     if errors:
         raise Invalid("The form has errors", errors)
     data = forms.keep_form_fields(schema, data)
+    meeting_changes.follow_date_change(user, instance.id, data)
 
     if task.assignee is None:
         task.assignee = user.username

@@ -171,13 +171,16 @@ def test_service_manager_returns_it_with_reasons(case):
     assert case.ready() == ["list_for_panel"]
 
 
-def test_late_listing_with_a_past_meeting_date_goes_straight_to_the_chair(case):
+def test_a_past_meeting_date_is_refused_and_nothing_moves(case):
     case.do("prepare_request")
     case.do("tm_review")
     case.do("sm_approval")
-    case.do("list_for_panel", "list_for_panel__past")
-    case.tick("2026-11-23T09:00:00+00:00")
-    assert case.ready() == ["record_decision"]
+    [task] = [t for t in case.instance()["tasks"] if t["status"] == "ready"]
+    response = case.clients["panel_administrator"].post(
+        f"/api/v1/tasks/{task['id']}/complete", json={"data": SAMPLES["list_for_panel__past"]})
+    assert response.status_code == 422
+    assert "panel_meeting_date" in response.json["errors"]
+    assert case.ready() == ["list_for_panel"]
 
 
 def test_the_request_checklist_must_be_answered(case):
@@ -269,3 +272,19 @@ def test_a_deferred_request_is_relisted_by_the_cut_off(app, as_user, traveller):
     walk.at("2026-12-15T16:01:00+00:00")  # after 22 Dec's cut-off (Tuesday 15 Dec, 4pm)
     walk.do("provide_further_info")
     assert walk.data()["panel_meeting_date"] == "2027-01-05"
+
+
+def test_listing_at_another_meeting_moves_the_agenda_item_with_the_case(app, as_user, traveller):
+    walk = _approved_at(app, as_user, traveller, "2026-11-23T10:00:00+00:00")
+    first = walk.instance()["listing"]["meeting_id"]  # 8 December
+    walk.do("list_for_panel", "list_for_panel__relist")  # the administrator chooses 22 December
+    listing = walk.instance()["listing"]
+    assert listing["meeting_id"] != first and listing["starts_at"].startswith("2026-12-22")
+    walk.at("2026-12-08T09:00:00+00:00")
+    assert walk.ready() == []  # nothing opens on the 8th
+    walk.at("2026-12-22T00:01:00+00:00")
+    walk.do("record_decision", "record_decision__approved")
+    chair = walk.clients["panel_chair"]
+    assert chair.get(f"/api/v1/meetings/{first}").json["items"] == []
+    [item] = chair.get(f"/api/v1/meetings/{listing['meeting_id']}").json["items"]
+    assert item["decision"]["outcome"] == "approved"
