@@ -11,10 +11,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -114,6 +116,14 @@ def clean_database(app):
                 Panel.__table__.c.key == row["key"]).values(**row))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def traveller():
+    """A frozen clock at Monday 23 November 2026, 10:00 UTC, that a test moves forward: the
+    dates diagrams work out are then the same whenever the suite runs."""
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
+        yield moving
 
 
 @pytest.fixture

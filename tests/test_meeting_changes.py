@@ -2,22 +2,13 @@
 timers follow, and the people working on them are told."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
-import time_machine
+from datetime import datetime
 
 from app.engine.working_days import LONDON
 from app.extensions import db
 from app.models import HistoryEvent, Notification
 from tests.pathways.test_marp import ROLES, SAMPLES
 from tests.pathways.walker import Walk
-
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def _waiting_for_meeting(app, as_user, traveller, approved_at: str, child: str) -> Walk:

@@ -3,11 +3,6 @@ chair approves (or sends back), distribution marks the meeting minuted, and each
 case's social worker gets a task to put the note on the child's record."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
-import time_machine
-
 from tests.pathways.test_marp import ROLES, SAMPLES
 from tests.pathways.walker import Walk
 
@@ -21,11 +16,6 @@ ANSWERS = {
     "distribute_minutes": {"minutes_distributed_on": "2026-12-09", "sent_to_attendees": True},
 }
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def _decided(app, as_user, traveller) -> tuple[Walk, str]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-import time_machine
-
 from app.engine.working_days import LONDON, is_working_day
 from app.extensions import db
 from app.models import Panel
@@ -19,11 +16,6 @@ from tests.pathways.walker import Walk
 KEYS = sorted(["marp", "pct", "ppm", "placement_forum_1", "placement_forum_2",
                "placement_forum_3", "ctmp"])
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def _local_day(moment: str) -> date:

@@ -3,10 +3,8 @@ SMTP server (aiosmtpd on a local port: the outgoing mail server is the edge of t
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from aiosmtpd.controller import Controller
 
 from app.extensions import db
@@ -42,11 +40,6 @@ def smtp(app):
     app.config.update(MAIL_SERVER=None)
     controller.stop()
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def _notes(app, username: str) -> list[tuple[str, str]]:

@@ -142,6 +142,18 @@ def list_current_instance(panel_key: str, retrospective: bool = False, kind: str
     return item.meeting.starts_at.astimezone(LONDON).date().isoformat()
 
 
+def current_listings(instance_ids: list[str]) -> dict[str, MeetingItem]:
+    """`current_listing` for many cases in one query (a page of the case list)."""
+    found: dict[str, MeetingItem] = {}
+    for item in db.session.scalars(
+            db.select(MeetingItem).join(Meeting)
+            .where(MeetingItem.instance_id.in_(instance_ids), MeetingItem.decision.is_(None),
+                   Meeting.status == MeetingStatus.SCHEDULED)
+            .order_by(Meeting.starts_at)):
+        found[item.instance_id] = item  # the latest meeting wins, as in current_listing
+    return found
+
+
 def current_listing(instance_id: str) -> MeetingItem | None:
     """The meeting a case is waiting for: listed, not yet decided, meeting not yet held."""
     return db.session.scalar(

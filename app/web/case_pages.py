@@ -87,11 +87,11 @@ def _query(user: User, f: dict):
     return query
 
 
-def _row(instance: ProcessInstance, names: dict[str, str], holders: dict[str, str]) -> dict:
+def _row(instance: ProcessInstance, names: dict[str, str], holders: dict[str, str],
+         listing) -> dict:
     ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
     since = min((t.created_at for t in ready), default=None)
     due = min((t.due_at for t in ready if t.due_at), default=None)
-    listing = panels.current_listing(instance.id)
     return {
         "instance": instance, "pathway": names.get(instance.process_key, instance.process_key),
         "child": (instance.subject or {}).get("name", ""), "child_ref": instance.child_ref or "",
@@ -112,7 +112,8 @@ def _rows(user: User, f: dict, page: int, per_page: int) -> tuple[list[dict], in
     holders = _names({t.assignee for i in found for t in i.tasks if t.assignee})
     for instance in found:
         audit.note("instance", instance.id, instance.child_ref)
-    return [_row(i, names, holders) for i in found], total
+    listings = panels.current_listings([i.id for i in found])
+    return [_row(i, names, holders, listings.get(i.id)) for i in found], total
 
 
 @bp.get("/cases")

@@ -29,9 +29,12 @@ def _reader():
     return user
 
 
-def _label(schema_file: str, field: str, value) -> str:
-    """The form's own words for a choice, so the register reads as the forum wrote it."""
-    prop = (forms.load_form(schema_file) or {}).get("properties", {}).get(field, {})
+def _label(schema_file: str, path: str, value) -> str:
+    """The form's own words for a choice (`path` is dotted through nested items), so the
+    register reads as the forum wrote it."""
+    prop = forms.load_form(schema_file) or {}
+    for part in path.split("."):
+        prop = (prop.get("items", prop)).get("properties", {}).get(part, {})
     for option in prop.get("oneOf", []):
         if option.get("const") == value:
             return option.get("title", value)
@@ -54,18 +57,10 @@ def unmet_needs() -> list[dict]:
                 "name": (instance.subject or {}).get("name", ""),
                 "review_kind": _label("placement_forum_2/prepare-review.schema.json", "review_kind",
                                       (instance.data or {}).get("review_kind")),
-                "gap": _gap_label(need.get("gap")),
+                "gap": _label("placement_forum_2/record-decision.schema.json", "unmet_needs.gap",
+                              need.get("gap")),
                 "detail": need.get("detail", ""), "instance_id": instance.id})
     return rows
-
-
-def _gap_label(value) -> str:
-    schema = forms.load_form("placement_forum_2/record-decision.schema.json") or {}
-    items = schema.get("properties", {}).get("unmet_needs", {}).get("items", {})
-    for option in items.get("properties", {}).get("gap", {}).get("oneOf", []):
-        if option.get("const") == value:
-            return option.get("title", value)
-    return "" if value is None else str(value)
 
 
 TRACKER_FIELDS = [

@@ -3,19 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-import time_machine
-
 from app.services.dashboard import percentile
 from tests.pages.conftest import Browser
 from tests.pathways.test_marp import ROLES, SAMPLES
 from tests.pathways.walker import Walk
-
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def test_percentiles_are_nearest_rank():

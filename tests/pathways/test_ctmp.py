@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
@@ -21,11 +19,6 @@ ROLES = {"prepare_cdmf": "social_worker", "commissioning_notified": "commissioni
          "record_decision": "panel_chair", "send_decision": "panel_administrator",
          "tps2_reminder": "panel_administrator"}
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ Sample answers for each form live in marp_samples.json beside this file.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from app.services import forms
 from tests.pathways.walker import Walk
@@ -223,11 +221,6 @@ def test_the_readme_examples_fit_the_forms(app):
             assert schema, path.name
             assert forms.validate(schema, json.loads(path.read_text())["data"]) == {}, path.name
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 def _approved_at(app, as_user, traveller, moment: str) -> Walk:

@@ -6,10 +6,7 @@ the tracking limits are in the diagram's "Set tracking rules" script.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 
 from tests.pathways.walker import Walk, samples
 
@@ -21,11 +18,6 @@ ROLES = {
     "escalate_risk": "service_manager",
 }
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

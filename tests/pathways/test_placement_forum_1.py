@@ -6,10 +6,7 @@ The clock starts on Monday 23 November 2026; the forum meets on Fridays at 9 (27
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 
 from tests.pathways.walker import Walk, samples
 
@@ -18,11 +15,6 @@ ROLES = {"prepare_request": "social_worker", "provide_information": "social_work
          "tm_review": "team_manager", "allocate_slot": "panel_administrator",
          "record_decision": "panel_chair", "director_decision": "director"}
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

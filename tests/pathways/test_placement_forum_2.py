@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
@@ -15,11 +13,6 @@ from tests.pathways.walker import Walk, samples
 ANSWERS = samples("placement_forum_2")
 ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair"}
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
@@ -19,11 +17,6 @@ ROLES = {"record_placement": "team_manager", "notify_ofsted": "panel_administrat
          "sw_update": "social_worker", "update_tracker": "panel_administrator",
          "record_tracking": "panel_chair", "exec_decision": "executive_director"}
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

@@ -5,10 +5,7 @@ from 3 December 2026 (17 and 31 December, 14 January, ... 25 February, 11 March)
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 
 from tests.pathways.walker import Walk, samples
 
@@ -19,11 +16,6 @@ ROLES = {
     "record_outcome": "panel_chair",
 }
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

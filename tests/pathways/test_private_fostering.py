@@ -7,10 +7,7 @@ the first visit is due on 1 December and the panel deadline is 1 January 2027.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 
 from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
@@ -22,11 +19,6 @@ ROLES = {"record_notification": "social_worker", "first_visit": "social_worker",
          "record_decision": "panel_chair", "director_decision": "director",
          "send_letter": "panel_administrator"}
 
-
-@pytest.fixture
-def traveller():
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as moving:
-        yield moving
 
 
 @pytest.fixture

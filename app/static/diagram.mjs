@@ -1,0 +1,47 @@
+// Draws a pathway's diagram with bpmn-js (the viewer, served locally) and marks steps on it:
+// a case's progress (done, with counts; waiting; failed) or a pathway's heatmap (how many
+// wait at each step, and for how long). The page says the same in words beside it.
+const adapters = {
+  case: (state) => ({
+    marks: [...Object.keys(state.done).map((id) => [id, 'app-done']),
+      ...state.current.map((id) => [id, state.error ? 'app-error' : 'app-current'])],
+    badges: Object.entries(state.done).map(([id, count]) => [id, String(count)])
+  }),
+  heatmap: (steps) => ({
+    marks: Object.keys(steps).map((id) => [id, 'app-current']),
+    badges: Object.entries(steps).map(([id, f]) => [id, `${f.waiting} · ${f.median_days} d`])
+  })
+}
+
+const get = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => {
+  if (!r.ok) throw new Error(`${url}: ${r.status}`)
+  return r
+})
+
+for (const holder of document.querySelectorAll('[data-diagram]')) {
+  if (!window.BpmnJS) break
+  const viewer = new window.BpmnJS({ container: holder })
+  Promise.all([get(holder.dataset.xml).then((r) => r.text()), get(holder.dataset.state).then((r) => r.json())])
+    .then(async ([xml, state]) => {
+      await viewer.importXML(xml)
+      const canvas = viewer.get('canvas')
+      const overlays = viewer.get('overlays')
+      const registry = viewer.get('elementRegistry')
+      canvas.zoom('fit-viewport')
+      const { marks, badges } = adapters[holder.dataset.diagram](state)
+      for (const [id, marker] of marks) {
+        if (registry.get(id)) canvas.addMarker(id, marker)
+      }
+      for (const [id, text] of badges) {
+        if (!registry.get(id)) continue
+        const badge = document.createElement('div')
+        badge.className = 'app-diagram-count'
+        badge.textContent = text
+        overlays.add(id, { position: { bottom: 0, right: 0 }, html: badge })
+      }
+      holder.dataset.ready = 'true'
+    })
+    .catch(() => {
+      holder.textContent = 'The diagram could not be shown. The page below says the same in words.'
+    })
+}
