@@ -137,6 +137,8 @@ def test_deferred_for_more_information_then_relisted_and_approved(case):
                 and t["status"] == "ready")
     assert task["assignee"] == "social_worker"  # back to the child's own social worker
     case.do("provide_further_info")
+    assert case.ready() == ["sm_approval"]  # the service manager approves every submission
+    case.do("sm_approval")
     case.do("list_for_panel", "list_for_panel__relist")
     case.tick(RELIST_DAY)
     case.do("record_decision", "record_decision__approved_review")
@@ -264,6 +266,8 @@ def test_a_deferred_request_is_relisted_by_the_cut_off(app, as_user, traveller):
     walk.do("distribute_minutes")
     walk.at("2026-12-15T16:01:00+00:00")  # after 22 Dec's cut-off (Tuesday 15 Dec, 4pm)
     walk.do("provide_further_info")
+    assert walk.ready() == ["sm_approval"]  # the service manager approves every submission
+    walk.do("sm_approval")
     assert walk.data()["panel_meeting_date"] == "2027-01-05"
 
 
