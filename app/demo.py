@@ -21,10 +21,20 @@ DISPLAY_NAMES = {
     "process_owner": "Morgan Blake (Process Owner)",
     "manager": "Taylor Quinn (Manager)",
     "auditor": "Jesse Ward (Information Governance Auditor)",
+    "team_manager_2": "Dana Okafor (Team Manager)",
+    "social_worker_3": "Lee Marsh (Social Worker)",
+    "head_of_service": "Kim Adeyemi (Head of Service)",
 }
+# Two locality teams in one service, so that managers' views are scoped as in a council.
+SERVICE = "Locality Services"
+COUNCIL_WIDE = ("manager", "process_owner", "auditor")  # no team, no service
+TEAMS = {"team_manager_2": "Locality Team B", "social_worker_3": "Locality Team B",
+         "head_of_service": None} | dict.fromkeys(COUNCIL_WIDE)
 SYSTEM_ROLE = "system"
 EXTRA_USERS = {"social_worker_2": ["social_worker"], "process_owner": ["process_owner"],
-               "manager": ["manager"], "auditor": ["auditor"]}
+               "manager": ["manager"], "auditor": ["auditor"],
+               "team_manager_2": ["team_manager"], "social_worker_3": ["social_worker"],
+               "head_of_service": ["head_of_service"]}
 
 
 def lane_roles(processes_dir: Path) -> dict[str, str]:
@@ -42,7 +52,7 @@ def lane_roles(processes_dir: Path) -> dict[str, str]:
 def seed(processes_dir: Path, password: str) -> list[str]:
     """Create missing roles and demo users; returns the usernames created."""
     wanted = lane_roles(processes_dir)
-    for key in ("process_owner", "manager", "auditor"):
+    for key in ("process_owner", "manager", "auditor", "head_of_service"):
         wanted.setdefault(key, key.replace("_", " ").title())
     for key, name in wanted.items():
         if db.session.get(Role, key) is None:
@@ -58,7 +68,8 @@ def seed(processes_dir: Path, password: str) -> list[str]:
         db.session.add(User(
             username=username,
             display_name=DISPLAY_NAMES.get(username, username.replace("_", " ").title()),
-            password_hash=hashed, team="Locality Team A",
+            password_hash=hashed, team=TEAMS.get(username, "Locality Team A"),
+            service=None if username in COUNCIL_WIDE else SERVICE,
             email=f"{username}@panelflow.example",
             roles=[db.session.get(Role, k) for k in role_keys],
         ))

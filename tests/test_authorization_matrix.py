@@ -17,15 +17,22 @@ from tests.conftest import DEMO_PASSWORD, ApiClient
 from tests.pages.conftest import Browser
 
 ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
-         "panel_administrator", "panel_chair", "process_owner", "manager", "auditor"]
+         "panel_administrator", "panel_chair", "process_owner", "manager", "auditor",
+         "social_worker_3", "team_manager_2", "head_of_service"]
 CALLERS = [None, *ROLES]  # None: not signed in
 SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
 MARP_XML = (Path(__file__).parents[1] / "processes" / "marp" / "marp.bpmn").read_text()
 
-# Who can see the case the fixture starts (social_worker's MARP request, its first task
-# assigned to them): the starter, holders of the task's role, and oversight roles.
-SEES_CASE = {"social_worker", "social_worker_2", "manager", "process_owner"}
-STARTERS = {"social_worker", "social_worker_2"}
+# Who can see the case the fixture starts (social_worker's MARP request in Locality Team A,
+# its first task assigned to them): the starter, holders of the task's role (social_worker_3
+# is in Locality Team B), the team's manager, the service's managers and oversight roles.
+# team_manager_2 manages Locality Team B and does not.
+SEES_CASE = {"social_worker", "social_worker_2", "social_worker_3", "team_manager",
+             "service_manager", "head_of_service", "manager", "process_owner"}
+STARTERS = {"social_worker", "social_worker_2", "social_worker_3"}
+# Managers who may hand the case's tasks to someone else.
+ASSIGNERS = {"team_manager": 200, "service_manager": 200, "head_of_service": 200,
+             "manager": 200}
 
 
 def _per(allowed: dict[str, int], otherwise: int, anonymous: int = 401) -> dict:
@@ -42,10 +49,15 @@ MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "mana
                                      "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
 CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel_chair",
-                "process_owner", "manager"}
+                "process_owner", "manager", "team_manager_2", "head_of_service"}
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
+# One case's pages: for case readers who may see this case; other case readers are told it
+# does not exist.
+CASE_PAGE = {None: 302, **{r: (200 if r in SEES_CASE else 404) if r in CASE_READERS else 403
+                           for r in ROLES}}
 REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", "manager",
-                                          "process_owner", "service_manager") else 403
+                                          "process_owner", "service_manager",
+                                          "head_of_service") else 403
                           for r in ROLES}}
 
 # (method, url rule) -> expected status per caller.
@@ -90,12 +102,12 @@ API = {
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: another social worker gets 409, oversight without the role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):
-        _case_rule(403, social_worker=200, social_worker_2=409),
+        _case_rule(403, social_worker=200, social_worker_2=409, social_worker_3=409),
     ("POST", "/api/v1/tasks/<string:task_id>/release"):
-        _case_rule(403, social_worker=200, manager=200),
-    ("POST", "/api/v1/tasks/<string:task_id>/assign"): _case_rule(403, manager=200),
+        _case_rule(403, social_worker=200, **ASSIGNERS),
+    ("POST", "/api/v1/tasks/<string:task_id>/assign"): _case_rule(403, **ASSIGNERS),
     ("POST", "/api/v1/tasks/<string:task_id>/complete"):
-        _case_rule(403, social_worker=200, social_worker_2=409),
+        _case_rule(403, social_worker=200, social_worker_2=409, social_worker_3=409),
 }
 
 PAGES = {
@@ -123,21 +135,18 @@ PAGES = {
     ("GET", "/dashboard/<key>/diagram.bpmn"): CASES,
     ("GET", "/dashboard/<key>/heatmap.json"): CASES,
     ("GET", "/cases.csv"): CASES,
-    ("GET", "/cases/<instance_id>/diagram.bpmn"):
-        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
-                           403 if r not in CASE_READERS else 404) for r in ROLES}},
-    ("GET", "/cases/<instance_id>/diagram.json"):
-        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
-                           403 if r not in CASE_READERS else 404) for r in ROLES}},
-    ("GET", "/cases/<instance_id>"):
-        {None: 302, **{r: (200 if r in ("manager", "process_owner") else
-                           403 if r not in CASE_READERS else 404) for r in ROLES}},
+    ("GET", "/cases/<instance_id>/diagram.bpmn"): CASE_PAGE,
+    ("GET", "/cases/<instance_id>/diagram.json"): CASE_PAGE,
+    ("GET", "/cases/<instance_id>"): CASE_PAGE,
     ("POST", "/cases/<instance_id>/tasks/<task_id>/assign"):
-        {None: 302, **{r: (302 if r == "manager" else 403 if r == "process_owner" else
+        {None: 302, **{r: (302 if r in ASSIGNERS else 403 if r == "process_owner" else
                            403 if r not in CASE_READERS else 404) for r in ROLES}},
+    # Suspend, resume, terminate: managers and process owners only; the team's own
+    # managers see the case but may not stop it.
     ("POST", "/cases/<instance_id>/<action>"):
         {None: 302, **{r: (302 if r in ("manager", "process_owner") else
-                           403 if r not in CASE_READERS else 404) for r in ROLES}},
+                           403 if r not in CASE_READERS or r in SEES_CASE else 404)
+                       for r in ROLES}},
     ("GET", "/documents/<document_id>"): {None: 302, **{r: 404 for r in ROLES}},
     # Registers: the panels' own roles, managers and service managers.
     ("GET", "/registers/unmet-needs"): REGISTER,

@@ -15,6 +15,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
@@ -148,6 +149,15 @@ def update_waiting(workflow: BpmnWorkflow, changes: dict) -> int:
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.FUTURE | TaskState.LIKELY):
         task.data.update({k: v for k, v in changes.items() if k in task.data})
     return changed
+
+
+def timer_steps(workflow: BpmnWorkflow) -> list[str]:
+    """The timer events the case waits at as a step of its own (a timer on the edge of a user
+    task is not one: the case waits at the task)."""
+    return sorted({
+        task.task_spec.bpmn_id for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+        and not isinstance(task.task_spec, BoundaryEvent) and task.task_spec.bpmn_id})
 
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:

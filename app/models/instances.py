@@ -48,8 +48,13 @@ class ProcessInstance(db.Model):
     workflow_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
     lock_version: Mapped[int] = mapped_column(default=0)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Timer events the case waits at, each with when it began to wait (ISO), for the heatmap.
+    timer_waits: Mapped[dict | None] = mapped_column(JSONType, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_by: Mapped[str] = mapped_column(sa.String(80))
+    # The team and service the case belongs to: its starter's, kept when people move on.
+    team: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    service: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(sa.Text)

@@ -32,6 +32,7 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     team: Mapped[str | None] = mapped_column(sa.String(80))
+    service: Mapped[str | None] = mapped_column(sa.String(120))  # the teams a head of service leads
     email: Mapped[str | None] = mapped_column(sa.String(254))  # for reminders, if any
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

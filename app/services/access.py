@@ -5,8 +5,12 @@ from sqlalchemy import ColumnElement, exists, or_, true
 
 from app.models import HumanTask, ProcessInstance, User
 
-# Roles that oversee every instance. Team and service scoping comes with the managers' views.
+# Roles that oversee every instance, whatever its team.
 OVERSIGHT_ROLES = frozenset({"manager", "process_owner"})
+# A team manager sees their team's cases; a service manager and a head of service see every
+# case of the teams in their service.
+TEAM_SCOPE_ROLES = frozenset({"team_manager"})
+SERVICE_SCOPE_ROLES = frozenset({"service_manager", "head_of_service"})
 # "team_manager or above" in the API contract.
 ASSIGNER_ROLES = frozenset({"team_manager", "service_manager", "head_of_service", "manager"})
 INSTANCE_CONTROL_ROLES = frozenset({"manager", "process_owner"})
@@ -32,8 +36,16 @@ def can_control_instances(user: User) -> bool:
     return bool(user.role_keys & INSTANCE_CONTROL_ROLES)
 
 
+def _scope(user: User) -> tuple[str | None, str | None]:
+    """The team and the service whose every case the user may see (None: not by team)."""
+    team = user.team if user.role_keys & TEAM_SCOPE_ROLES else None
+    service = user.service if user.role_keys & SERVICE_SCOPE_ROLES else None
+    return team, service
+
+
 def visible_instances(user: User) -> ColumnElement[bool]:
-    """A WHERE clause: instances the user started, or with a task in their roles or hands."""
+    """A WHERE clause: instances the user started, or with a task in their roles or hands,
+    or belonging to the team or service they manage."""
     if oversees(user):
         return true()
     involved = exists().where(
@@ -41,13 +53,26 @@ def visible_instances(user: User) -> ColumnElement[bool]:
         or_(HumanTask.role.in_(user.role_keys), HumanTask.assignee == user.username,
             HumanTask.completed_by == user.username),
     )
-    return or_(ProcessInstance.started_by == user.username, involved)
+    clauses = [ProcessInstance.started_by == user.username, involved]
+    team, service = _scope(user)
+    if team:
+        clauses.append(ProcessInstance.team == team)
+    if service:
+        clauses.append(ProcessInstance.service == service)
+    return or_(*clauses)
+
+
+def manages(user: User, instance: ProcessInstance) -> bool:
+    """The case belongs to the team or service the user manages."""
+    team, service = _scope(user)
+    return bool((team and instance.team == team) or (service and instance.service == service))
 
 
 def can_view_task(user: User, task: HumanTask) -> bool:
     return (
         oversees(user) or task.role in user.role_keys
         or user.username in (task.assignee, task.completed_by)
+        or manages(user, task.instance)
     )
 
 

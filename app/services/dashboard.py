@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import aliased
 
@@ -23,6 +23,7 @@ from app.models import (
 from app.services import access, deployment
 
 WINDOW = timedelta(weeks=12)
+NO_TEAM = "No team"  # cases the service began itself, such as a panel's minutes
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -56,14 +57,13 @@ def figures(user: User) -> dict:
     # An alias: the visibility rule has its own correlated subquery on human_tasks.
     task = aliased(HumanTask)
     overdue_rows = db.session.execute(
-        db.select(task.process_key, task.role, task.assignee, ProcessInstance.started_by)
+        db.select(task.process_key, task.role, ProcessInstance.team)
         .join(ProcessInstance, task.instance_id == ProcessInstance.id)
         .where(visible, task.status == TaskStatus.READY, task.due_at < now)).all()
-    teams = dict(db.session.execute(db.select(User.username, User.team)).all())
     overdue, by_team, by_role = Counter(), Counter(), Counter()
-    for key, role, assignee, starter in overdue_rows:
+    for key, role, team in overdue_rows:
         overdue[key] += 1
-        by_team[teams.get(assignee or starter) or "No team"] += 1
+        by_team[team or NO_TEAM] += 1
         by_role[(role or "none").replace("_", " ")] += 1
 
     decision_steps = _decision_tasks()
@@ -98,8 +98,8 @@ def figures(user: User) -> dict:
 
 
 def heatmap(user: User, process_key: str) -> dict[str, dict]:
-    """Per step of a pathway: how many of the user's visible cases wait there now, and the
-    median days they have waited."""
+    """Per step of a pathway (user tasks and timers): how many of the user's visible cases
+    wait there now, and the median days they have waited."""
     now = utcnow()
     task = aliased(HumanTask)
     waits: dict[str, list[float]] = defaultdict(list)
@@ -109,5 +109,12 @@ def heatmap(user: User, process_key: str) -> dict[str, dict]:
             .where(access.visible_instances(user), task.process_key == process_key,
                    task.status == TaskStatus.READY)):
         waits[name].append((now - created).total_seconds() / 86400)
+    for (timer_waits,) in db.session.execute(
+            db.select(ProcessInstance.timer_waits).where(
+                access.visible_instances(user), ProcessInstance.process_key == process_key,
+                ProcessInstance.status.in_(InstanceStatus.OPEN),
+                ProcessInstance.next_timer_at.is_not(None))):
+        for step, since in (timer_waits or {}).items():
+            waits[step].append((now - datetime.fromisoformat(since)).total_seconds() / 86400)
     return {name: {"waiting": len(days), "median_days": round(percentile(days, 0.5), 1)}
             for name, days in waits.items()}

@@ -21,11 +21,11 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
                       {"process_model": [f"No process model is deployed as {process_key!r}"]})
     if not set(version.start_roles) & user.role_keys:
         raise Forbidden("None of your roles may start this pathway")
-    return _start(version, user.username, subject, data)
+    return _start(version, user.username, subject, data, (user.team, user.service))
 
 
-def start_as_system(process_key: str, subject: dict, data: dict,
-                    actor: str = "system") -> ProcessInstance:
+def start_as_system(process_key: str, subject: dict, data: dict, actor: str = "system",
+                    owner: tuple[str | None, str | None] = (None, None)) -> ProcessInstance:
     """Start a pathway the service itself begins (a panel's minutes, a note to file), inside
     the caller's transaction; the case whose step is running stays the current one."""
     version = deployment.latest_version(process_key)
@@ -33,7 +33,7 @@ def start_as_system(process_key: str, subject: dict, data: dict,
         raise LookupError(f"no process model {process_key!r} is deployed")
     token = panels.current_instance.set(None)
     try:
-        return _start(version, actor, subject, data)
+        return _start(version, actor, subject, data, owner)
     finally:
         panels.current_instance.reset(token)
 
@@ -48,18 +48,21 @@ def begin_from_diagram(process_key: str, data: dict) -> str:
     child = start_as_system(process_key, parent.subject or {},
                             {**data, "begun_by_case": parent.id,
                              "begun_by_pathway": parent.process_key,
-                             "case_initiator": parent.started_by})
+                             "case_initiator": parent.started_by},
+                            owner=(parent.team, parent.service))
     history.record(parent.id, "began_pathway", "system",
                    detail={"process_model": process_key, "instance_id": child.id})
     return child.id
 
 
-def _start(version, started_by: str, subject: dict, data: dict) -> ProcessInstance:
+def _start(version, started_by: str, subject: dict, data: dict,
+           owner: tuple[str | None, str | None]) -> ProcessInstance:
     model = SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
     instance = ProcessInstance(
         model_version_id=version.id, model_version=version, process_key=version.key,
         status=InstanceStatus.RUNNING, child_ref=subject.get("child_ref"), subject=subject,
         started_at=utcnow(), started_by=started_by, workflow_json="", data={},
+        team=owner[0], service=owner[1],
     )
     db.session.add(instance)
     db.session.flush()

@@ -83,7 +83,8 @@ def minutes_distributed(meeting_id: str) -> int:
             "note_for": case.started_by, "case_id": case.id, "panel_name": meeting.panel.name,
             "meeting_date": day.isoformat(),
             "panel_outcome": _words(item.decision.get("outcome")),
-            "panel_conditions": item.decision.get("conditions") or ""})
+            "panel_conditions": item.decision.get("conditions") or ""},
+            owner=(case.team, case.service))
         asked += 1
     return asked
 

@@ -124,6 +124,9 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     instance.next_timer_at = (
         None if instance.status == InstanceStatus.COMPLETED else workflows.next_timer_at(workflow)
     )
+    waiting_since = dict(instance.timer_waits or {})
+    instance.timer_waits = {} if instance.status == InstanceStatus.COMPLETED else {
+        step: waiting_since.get(step, now.isoformat()) for step in workflows.timer_steps(workflow)}
     instance.updated_at = now
     return created
 

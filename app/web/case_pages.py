@@ -69,6 +69,7 @@ def _filters() -> dict:
             "overdue": request.args.get("overdue") == "1",
             "child_ref": (request.args.get("child_ref") or "").strip() or None,
             "assignee": (request.args.get("assignee") or "").strip() or None,
+            "team": (request.args.get("team") or "").strip() or None,
             "started_from": _day(request.args.get("started_from")),
             "started_to": _day(request.args.get("started_to"))}
 
@@ -78,6 +79,8 @@ def _query(user: User, f: dict):
     if f["assignee"]:
         query = query.where(ProcessInstance.id.in_(db.select(HumanTask.instance_id).where(
             HumanTask.status == TaskStatus.READY, HumanTask.assignee == f["assignee"])))
+    if f["team"]:
+        query = query.where(ProcessInstance.team == f["team"])
     if f["started_from"]:
         query = query.where(ProcessInstance.started_at >= datetime.combine(
             f["started_from"], time(0), LONDON))
@@ -130,7 +133,15 @@ def index():
     return render_template("web/cases.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), f=f, args=args,
                            pathways={v.key: v.name for v in deployment.all_latest()},
-                           statuses=InstanceStatus.ALL)
+                           statuses=InstanceStatus.ALL, teams=_teams(user))
+
+
+def _teams(user: User) -> list[str]:
+    """The teams of the cases the user may see, for the filter."""
+    return list(db.session.scalars(
+        db.select(ProcessInstance.team).where(access.visible_instances(user),
+                                              ProcessInstance.team.is_not(None))
+        .distinct().order_by(ProcessInstance.team)))
 
 
 @bp.get("/cases.csv")
@@ -140,10 +151,11 @@ def export():
     rows, _total = _rows(user, _filters(), 1, MAX_EXPORT)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["case", "child_ref", "child", "pathway", "status", "current step", "held by",
-                     "days at this step", "due", "next panel"])
+    writer.writerow(["case", "child_ref", "child", "pathway", "team", "status", "current step",
+                     "held by", "days at this step", "due", "next panel"])
     for r in rows:
-        writer.writerow([r["instance"].id, r["child_ref"], r["child"], r["pathway"], r["status"],
+        writer.writerow([r["instance"].id, r["child_ref"], r["child"], r["pathway"],
+                         r["instance"].team or "", r["status"],
                          r["steps"], r["holder"], "" if r["days"] is None else r["days"],
                          r["due_at"].isoformat() if r["due_at"] else "",
                          r["panel"].astimezone(LONDON).date().isoformat() if r["panel"] else ""])

@@ -16,7 +16,8 @@ def index():
     user = _reader()
     data = dashboard.figures(user)
     widest = max([f["in_flight"] for f in data["forums"]] + [1])
-    return render_template("web/dashboard.html", data=data, widest=widest)
+    return render_template("web/dashboard.html", data=data, widest=widest,
+                           no_team=dashboard.NO_TEAM)
 
 
 def _version(key: str):

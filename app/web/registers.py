@@ -19,7 +19,7 @@ from app.services import access, forms
 from app.web.sessions import page_login_required
 
 bp = Blueprint("registers", __name__)
-READERS = access.PANEL_ROLES | access.OVERSIGHT_ROLES | {"service_manager"}
+READERS = access.PANEL_ROLES | access.OVERSIGHT_ROLES | access.SERVICE_SCOPE_ROLES
 
 
 def _reader():

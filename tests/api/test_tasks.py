@@ -112,7 +112,10 @@ def test_assign_by_team_manager(as_user):
     tm = as_user("team_manager")
     assert sw.post(f"/api/v1/tasks/{task_id}/assign",
                    json={"username": "social_worker_2"}).status_code == 403
-    assert tm.get(f"/api/v1/tasks/{task_id}").status_code == 404  # not their role's task
+    # Not their role's task: the team manager sees it because the case is their team's, and
+    # another team's manager does not.
+    assert tm.get(f"/api/v1/tasks/{task_id}").status_code == 200
+    assert as_user("team_manager_2").get(f"/api/v1/tasks/{task_id}").status_code == 404
     manager = as_user("manager")
     unknown = manager.post(f"/api/v1/tasks/{task_id}/assign", json={"username": "ghost"})
     assert unknown.status_code == 422

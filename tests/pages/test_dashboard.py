@@ -49,3 +49,17 @@ def test_the_heatmap_counts_cases_waiting_at_each_step(app, as_user, traveller):
     page = manager.get("/dashboard/marp").get_data(as_text=True)
     assert "Prepare request" in page and "3.0" in page
     assert manager.get("/dashboard/nope").status_code == 404
+
+
+def test_the_heatmap_counts_cases_waiting_for_a_timer(app, as_user, traveller):
+    case = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    for step in ("prepare_request", "tm_review", "sm_approval", "list_for_panel"):
+        case.do(step)
+    traveller.shift(2 * 86400)  # the listed request waits two days for the meeting day
+    manager = Browser(app)
+    manager.sign_in("manager")
+    assert manager.get("/dashboard/marp/heatmap.json").get_json() == {
+        "wait_for_panel_meeting": {"waiting": 1, "median_days": 2.0}}
+    case.at("2026-12-08T09:00:00+00:00")  # the meeting day: the chair's step, not the timer
+    manager.sign_in("manager")  # a week later: the earlier sign-in has lapsed
+    assert list(manager.get("/dashboard/marp/heatmap.json").get_json()) == ["record_decision"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.extensions import db
+from app.models import ProcessInstance
 from tests.pathways.walker import Walk, samples
 
 ANSWERS = samples("placement_forum_1")
@@ -81,7 +83,7 @@ def test_deferred_then_relisted_on_the_next_forum_and_agreed(walk):
     assert case.do("record_decision")["status"] == "completed"
 
 
-def test_an_out_of_authority_place_is_handed_to_part_3(walk):
+def test_an_out_of_authority_place_is_handed_to_part_3(walk, app):
     case = walk("prepare_request__ooa_residential")
     _to_forum(case)
     instance = case.do("record_decision")
@@ -90,6 +92,10 @@ def test_an_out_of_authority_place_is_handed_to_part_3(walk):
     assert tracked["subject"]["child_ref"] == "C-5101"
     assert tracked["data"]["begun_by_case"] == case.id
     assert tracked["data"]["tracking_reason"] == "out_of_authority"
+    with app.app_context():  # begun by the service, it stays with the starting team
+        begun = db.session.get(ProcessInstance, tracked["id"])
+        assert (begun.team, begun.service) == ("Locality Team A", "Locality Services")
+        db.session.remove()
     [task] = [t for t in tracked["tasks"] if t["status"] == "ready"]
     assert (task["name"], task["role"]) == ("record_placement", "team_manager")
 

@@ -1,0 +1,90 @@
+"""Which cases a manager sees: a team manager their team's, a service manager and a head of
+service every team's in their service, oversight roles everyone's; and the list's team filter
+and the dashboard's overdue-by-team figures follow the case's team."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from app.extensions import db
+from app.models import User
+from tests.factories import make_user
+
+
+def _start(as_user, username: str, child_ref: str) -> str:
+    response = as_user(username).post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": child_ref, "name": child_ref}})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+@pytest.fixture
+def cases(app, as_user) -> dict[str, str]:
+    """One MARP request from each locality team, and one from a worker in another service."""
+    with app.app_context():
+        outsider = make_user("sw_elsewhere", ["social_worker"])
+        outsider.service = "Children in Care Service"  # team 'test' so it is cleaned up
+        db.session.commit()
+        db.session.remove()
+    return {"A": _start(as_user, "social_worker", "C-A1"),
+            "B": _start(as_user, "social_worker_3", "C-B1"),
+            "elsewhere": _start(as_user, "sw_elsewhere", "C-X1")}
+
+
+def _listed(browser, username: str, query: str = "") -> set[str]:
+    rows = csv.DictReader(io.StringIO(browser(username).get(f"/cases.csv{query}")
+                                      .get_data(as_text=True)))
+    return {row["child_ref"] for row in rows}
+
+
+@pytest.mark.parametrize(("username", "sees"), [
+    ("team_manager", {"C-A1"}),
+    ("team_manager_2", {"C-B1"}),
+    ("service_manager", {"C-A1", "C-B1"}),
+    ("head_of_service", {"C-A1", "C-B1"}),
+    ("manager", {"C-A1", "C-B1", "C-X1"}),
+])
+def test_each_manager_sees_their_team_or_service(browser, as_user, cases, username, sees):
+    assert _listed(browser, username) == sees
+    api = {i["subject"]["child_ref"] for i in as_user(username).get(
+        "/api/v1/process-instances?per_page=100").json["items"]}
+    assert api == sees
+    for team, case_id in cases.items():
+        page = browser(username).get(f"/cases/{case_id}")
+        expected = 200 if {"A": "C-A1", "B": "C-B1", "elsewhere": "C-X1"}[team] in sees else 404
+        assert page.status_code == expected, (team, page.status_code)
+
+
+def test_the_team_manager_of_another_team_cannot_reassign(as_user, cases):
+    case = as_user("social_worker").get(f"/api/v1/process-instances/{cases['A']}").json
+    task_id = case["tasks"][0]["id"]
+    other = as_user("team_manager_2").post(f"/api/v1/tasks/{task_id}/assign",
+                                           json={"username": "social_worker_3"})
+    assert other.status_code == 404
+    own = as_user("team_manager").post(f"/api/v1/tasks/{task_id}/assign",
+                                       json={"username": "social_worker_2"})
+    assert own.status_code == 200 and own.json["assignee"] == "social_worker_2"
+
+
+def test_the_list_filters_by_team_and_the_csv_names_it(browser, cases):
+    assert _listed(browser, "head_of_service", "?team=Locality+Team+B") == {"C-B1"}
+    rows = list(csv.DictReader(io.StringIO(browser("manager").get("/cases.csv?team=Locality+Team+A")
+                                           .get_data(as_text=True))))
+    assert [(r["child_ref"], r["team"]) for r in rows] == [("C-A1", "Locality Team A")]
+    page = browser("head_of_service").get("/cases").get_data(as_text=True)
+    assert '<option value="Locality Team B">' in page
+    assert "Children in Care" not in page  # not a team of any case they may see
+
+
+def test_the_dashboard_counts_overdue_work_by_the_case_team(app, browser, cases, traveller):
+    traveller.shift(60 * 60 * 24 * 30)  # a month on, every first step is overdue
+    page = browser("head_of_service").get("/dashboard").get_data(as_text=True)
+    assert "/cases?team=Locality+Team+A&amp;overdue=1" in page
+    assert "/cases?team=Locality+Team+B&amp;overdue=1" in page
+    assert "Children in Care" not in page
+    with app.app_context():
+        assert db.session.scalar(db.select(User.service).where(
+            User.username == "team_manager_2")) == "Locality Services"
+        db.session.remove()
