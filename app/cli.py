@@ -37,13 +37,17 @@ def deploy_command() -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Create the demo users (never in production)."""
+    """Create the demo users and, on a database with no cases, a few demo cases (never in
+    production)."""
     if current_app.config["PANELFLOW_ENV"] == "production":
         raise click.ClickException("Demo data is never loaded in production")
     created = demo.seed(Path(current_app.config["PROCESSES_DIR"]),
                         current_app.config["DEMO_PASSWORD"])
     db.session.commit()
     click.echo(f"demo users created: {', '.join(created) or 'none (already there)'}")
+    cases = demo.seed_cases()
+    db.session.commit()
+    click.echo(f"demo cases begun: {len(cases)}")
 
 
 def _parse_time(_ctx, _param, value: str | None) -> datetime | None:

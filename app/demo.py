@@ -1,13 +1,16 @@
-"""Demo users: one per role that a lane in processes/ names, plus a few extras."""
+"""Demo users: one per role that a lane in processes/ names, plus a few extras; and a few
+demo cases, so that the managers' views have something to show."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from lxml import etree
 
 from app.engine.parsing import NSMAP, role_key
 from app.extensions import db
-from app.models import Role, User
+from app.models import ProcessInstance, Role, User
+from app.services import instances
 from app.services.auth import hash_password
 
 # Fictional people; the product models roles, never the council's real staff.
@@ -75,3 +78,35 @@ def seed(processes_dir: Path, password: str) -> list[str]:
         ))
         created.append(username)
     return created
+
+
+# (starter, pathway, child reference, name, days ago it began): Locality Team A's first case
+# began long enough ago for its first step to be overdue.
+DEMO_CASES = [
+    ("social_worker", "marp", "C-DEMO-01", "Riley Demo", 20),
+    ("social_worker", "marp", "C-DEMO-02", "Jamie Demo", 1),
+    ("team_manager", "pct", "C-DEMO-03", "Avery Demo family", 0),
+    ("social_worker_3", "marp", "C-DEMO-04", "Morgan Demo", 3),
+]
+
+
+def seed_cases() -> list[str]:
+    """Begin the demo cases, once (never when any case exists); returns their ids."""
+    if db.session.scalar(db.select(ProcessInstance.id).limit(1)) is not None:
+        return []
+    begun = []
+    for username, key, child_ref, name, days_ago in DEMO_CASES:
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        if user is None:
+            continue
+        case = instances.start(user, key, {"child_ref": child_ref, "name": name}, {})
+        # Backdated as a whole (the case and its first step), as if begun days_ago.
+        shift = timedelta(days=days_ago)
+        case.started_at -= shift
+        for task in case.tasks:
+            task.created_at -= shift
+            if task.due_at is not None:
+                task.due_at -= shift
+                task.due_sort = task.due_at
+        begun.append(case.id)
+    return begun

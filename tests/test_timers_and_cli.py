@@ -95,11 +95,23 @@ def test_deploy_command_is_idempotent(app):
     assert "marp: version 1 unchanged" in result.output
 
 
-def test_seed_demo_is_idempotent_and_refused_in_production(app):
+def test_seed_demo_is_idempotent_and_refused_in_production(app, as_user):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
     assert "none (already there)" in result.output
+    assert "demo cases begun: 4" in result.output
+    manager = as_user("manager")
+    cases = manager.get("/api/v1/process-instances?per_page=100").json["items"]
+    assert sorted(c["subject"]["child_ref"] for c in cases) == [
+        "C-DEMO-01", "C-DEMO-02", "C-DEMO-03", "C-DEMO-04"]
+    overdue = manager.get("/api/v1/process-instances?overdue=true").json["items"]
+    assert [c["subject"]["child_ref"] for c in overdue] == ["C-DEMO-01"]
+    team_a = as_user("team_manager").get("/api/v1/process-instances").json["items"]
+    assert sorted(c["subject"]["child_ref"] for c in team_a) == [
+        "C-DEMO-01", "C-DEMO-02", "C-DEMO-03"]  # not Locality Team B's C-DEMO-04
+    again = runner.invoke(args=["seed-demo"])
+    assert "demo cases begun: 0" in again.output  # never twice
     app.config["PANELFLOW_ENV"] = "production"
     try:
         refused = runner.invoke(args=["seed-demo"])

@@ -30,7 +30,9 @@ def _names(usernames: set[str]) -> dict[str, str]:
 
 def _story(instance) -> list[dict]:
     events = history.for_instance(instance.id)
-    names = _names({e.actor for e in events if e.actor})
+    names = _names({e.actor for e in events if e.actor}
+                   | {e.detail.get("assignee") for e in events
+                      if e.event == "assigned" and e.detail and e.detail.get("assignee")})
     titles = {t.id: t.title for t in instance.tasks}
     story = []
     for event in events:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from app.extensions import db
+from app.models import HumanTask, utcnow
 from tests.e2e.conftest import assert_accessible, screenshot, sign_in
 from tests.e2e.test_panels import _listed_marp_case
 
@@ -70,4 +73,34 @@ def test_the_heatmap_shows_where_cases_wait_on_the_diagram(new_page, as_user):
     expect(page.locator(".app-current[data-element-id='list_for_panel']")).to_have_count(1)
     assert_accessible(page, "the heatmap")
     screenshot(page, "heatmap.png")
+    assert not page.problems, page.problems
+
+
+def test_a_team_manager_follows_an_overdue_figure_and_reassigns_the_step(new_page, as_user,
+                                                                          app):
+    """The managers' walk-through in the README, as the team's own manager."""
+    started = as_user("social_worker").post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": "C-7101", "name": "Ari Overdue"}}).json
+    with app.app_context():  # the first step fell due yesterday
+        db.session.execute(db.update(HumanTask).where(
+            HumanTask.instance_id == started["id"]).values(
+            due_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+        db.session.remove()
+    page = new_page()
+    sign_in(page, "team_manager")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"overdue steps in Multi-Agency")).click()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    expect(page.get_by_label("Only cases with overdue work")).to_be_checked()
+    page.get_by_role("link", name="Ari Overdue").click()
+    expect(page.locator(".app-current[data-element-id='prepare_request']")).to_have_count(1)
+    page.get_by_label(re.compile("Reassign")).select_option("social_worker_2")
+    page.get_by_role("button", name="Reassign").click()
+    expect(page.get_by_text("It is in their inbox")).to_be_visible()
+    history = page.locator("h2:has-text('History') + ol")
+    expect(history).to_contain_text("Priya Lane")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "social_worker_2")
+    expect(page.get_by_role("link", name="Prepare MARP request", exact=True)).to_be_visible()
     assert not page.problems, page.problems
