@@ -84,6 +84,9 @@ API = {
         _case_rule(403, manager=200, process_owner=200),
     ("POST", "/api/v1/process-instances/<string:instance_id>/terminate"):
         _case_rule(403, manager=200, process_owner=200),
+    # The case is running, not stopped by an error: 409 for those who may retry.
+    ("POST", "/api/v1/process-instances/<string:instance_id>/retry"):
+        _case_rule(403, manager=409, process_owner=409),
     ("GET", "/api/v1/tasks"): ALL_OK,
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the

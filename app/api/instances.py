@@ -94,7 +94,7 @@ def _control(action):
     @_errors(401, 403, 404, 409)
     def post(self, body, instance_id):
         user = signed_in_user()
-        if action is instances.resume:
+        if action in (instances.resume, instances.retry):
             instance = action(user, instance_id)
         else:
             instance = action(user, instance_id, (body or {}).get("reason"))
@@ -117,3 +117,8 @@ class Resume(MethodView):
 @blp.route("/<string:instance_id>/terminate")
 class Terminate(MethodView):
     post = _control(instances.terminate)
+
+
+@blp.route("/<string:instance_id>/retry")
+class Retry(MethodView):
+    post = _control(instances.retry)

@@ -150,6 +150,29 @@ def terminate(user: User, instance_id: str, reason: str | None = None) -> Proces
     return instance
 
 
+def retry(user: User, instance_id: str) -> ProcessInstance:
+    """After an error: the case runs again from where it stood before the failed step (which
+    was rolled back). A failed timer fires again when the scheduler next looks; a failed step
+    is ready again, with what was submitted kept as its draft, to submit as it was or
+    corrected."""
+    instance = _controlled(user, instance_id)
+    if instance.status != InstanceStatus.ERROR:
+        raise Conflict(f"The instance is {instance.status}, not stopped by an error")
+    failed = next((e for e in reversed(history.for_instance(instance.id))
+                   if e.event == "error"), None)
+    detail = (failed.detail or {}) if failed else {}
+    for task in instance.tasks:
+        if (task.status == TaskStatus.READY and task.name == detail.get("task")
+                and not task.draft_data and detail.get("submitted")):
+            task.draft_data = detail["submitted"]
+    workflow, model = progress.load(instance)
+    history.record(instance.id, "retried", user.username,
+                   detail={"error": instance.error_message})
+    instance.error_message = None
+    progress.save(instance, workflow, model, user.username)
+    return instance
+
+
 def mark_error(instance_id: str, actor: str | None, message: str, detail: dict) -> StepFailed:
     """After a rolled-back step: record the error (and what was submitted) on the instance."""
     db.session.rollback()

@@ -228,6 +228,8 @@ def control(instance_id: str, action: str):
             instances.suspend(user, instance_id, reason)
         elif action == "resume":
             instances.resume(user, instance_id)
+        elif action == "retry":
+            instances.retry(user, instance_id)
         elif action == "terminate":
             if not reason:
                 flash("Enter the reason for ending the case.", "error")
@@ -238,6 +240,8 @@ def control(instance_id: str, action: str):
     except ServiceError as exc:
         return _failed(exc, instance_id)
     return _done({"suspend": "The case is suspended.", "resume": "The case is running again.",
+                  "retry": "The case is running again: the step that failed can be tried "
+                           "again (its answers are kept as a draft).",
                   "terminate": "The case has ended."}[action], instance_id)
 
 

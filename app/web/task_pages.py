@@ -20,6 +20,7 @@ EVENT_WORDS = {
     "released": "released", "completed": "completed", "cancelled": "withdrew",
     "timer_fired": "moved the case on at its scheduled time", "suspended": "paused the case",
     "resumed": "resumed the case", "terminated": "closed the case", "error": "hit an error at",
+    "retried": "retried the case after its error",
 }
 
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from app.models import utcnow
+from app.extensions import db
+from app.models import HumanTask, utcnow
 from tests.diagrams import two_step
 from tests.helpers import deploy, ready_task, start
 
@@ -234,3 +235,32 @@ def test_answers_the_form_does_not_ask_for_are_dropped(as_user):
     data = done.json["instance"]["data"]
     assert data["initiator"] == "social_worker"
     assert "unrelated" not in data
+
+
+def test_a_manager_retries_after_an_error_and_the_answers_come_back(app, as_user):
+    deploy(app, two_step(condition="undefined_name == 1"))
+    sw = as_user("social_worker")
+    instance = start(sw)
+    second = _to_second(sw, instance)
+    tm = as_user("team_manager")
+    tm.post(f"/api/v1/tasks/{second['id']}/complete",
+            json={"data": {"outcome": "boom", "note": "keep me"}})
+    url = f"/api/v1/process-instances/{instance['id']}/retry"
+    assert tm.post(url).status_code == 403  # managers and process owners only
+    retried = as_user("manager").post(url)
+    assert retried.status_code == 200
+    assert retried.json["status"] == "running"
+    assert as_user("manager").post(url).status_code == 409  # not stopped by an error now
+    task = tm.get(f"/api/v1/tasks/{second['id']}").json
+    assert task["status"] == "ready"
+    with app.app_context():  # the task page fills the form from its draft
+        draft = db.session.get(HumanTask, second["id"]).draft_data
+        db.session.remove()
+    assert draft == {"outcome": "boom", "note": "keep me"}
+    history = tm.get(f"/api/v1/process-instances/{instance['id']}/history").json
+    assert [e["event"] for e in history[-2:]] == ["error", "retried"]
+    # The diagram still cannot pass this gateway, so the same answers fail the same way.
+    again = tm.post(f"/api/v1/tasks/{second['id']}/complete",
+                    json={"data": {"outcome": "boom", "note": "keep me"}})
+    assert again.status_code == 409
+    assert tm.get(f"/api/v1/process-instances/{instance['id']}").json["status"] == "error"

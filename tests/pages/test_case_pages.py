@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from tests.diagrams import two_step
+from tests.helpers import deploy, ready_task, start
 from tests.pathways.test_marp import SAMPLES
 
 STEP = "Team manager review"
@@ -72,3 +74,21 @@ def test_the_diagram_state_says_where_the_case_is(browser, marp_case):
     assert state["current"] == ["tm_review"] and state["error"] is False
     xml = manager.get(f"/cases/{marp_case['id']}/diagram.bpmn")
     assert xml.mimetype == "application/xml" and b'id="tm_review"' in xml.data
+
+
+def test_a_case_stopped_by_an_error_is_retried_from_its_page(app, browser, as_user):
+    deploy(app, two_step(condition="undefined_name == 1"))
+    sw = as_user("social_worker")
+    instance = start(sw)
+    first = ready_task(instance, "first")
+    second = sw.post(f"/api/v1/tasks/{first['id']}/complete", json={"data": {
+        "outcome": "finish", "when": "2026-11-20"}}).json["next_tasks"][0]
+    as_user("team_manager").post(f"/api/v1/tasks/{second['id']}/complete",
+                                 json={"data": {"outcome": "boom"}})
+    manager = browser("manager")
+    page = manager.get(f"/cases/{instance['id']}").get_data(as_text=True)
+    assert "Retry" in page and "undefined_name" in page
+    done = manager.post(f"/cases/{instance['id']}/retry", follow=True).get_data(as_text=True)
+    assert "The case is running again" in done
+    assert "Taylor Quinn (Manager) retried the case after its error" in done
+    assert "Retry</button>" not in done
