@@ -141,6 +141,25 @@ def _top_level_process_ids(root: etree._Element) -> list[str]:
     return [p.get("id") for p in executable if p.get("id") not in called]
 
 
+def _executable_problems(root: etree._Element, process_ids: list[str]) -> list[Problem]:
+    """Why the diagram has not exactly one process to run, said of each process (diagrams
+    drawn for documentation, in other modellers, usually mark none executable)."""
+    if process_ids:
+        return [Problem(
+            f"Process {pid!r} is one of {len(process_ids)} executable top-level processes; "
+            "a diagram must hold exactly one executable process (set isExecutable=\"false\" "
+            "on the others)",
+            pid) for pid in process_ids]
+    processes = root.xpath("//bpmn:process", namespaces=NSMAP)
+    if not processes:
+        return [Problem("The diagram holds no process (only collaboration or choreography "
+                        "elements); draw the pathway as a process in a pool")]
+    return [Problem(
+        f"Process {p.get('name') or p.get('id')!r} is not marked executable "
+        "(isExecutable=\"true\"); a diagram must hold exactly one executable process",
+        p.get("id"), p.sourceline) for p in processes]
+
+
 def _properties(task_spec) -> dict[str, str]:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
@@ -187,13 +206,17 @@ def parse_model(xml: bytes | str) -> ParsedModel:
         raise BpmnProblems(problems)
     process_ids = _top_level_process_ids(root)
     if len(process_ids) != 1:
-        found = ", ".join(process_ids) or "none"
-        raise BpmnProblems([Problem(
-            "A diagram must hold exactly one executable top-level process "
-            f"(isExecutable=\"true\"); found: {found}"
-        )])
+        raise BpmnProblems(_executable_problems(root, process_ids))
     key = process_ids[0]
     parser = SpiffBpmnParser()  # schema already checked above, with every error reported
+    stores = [Problem(
+        f"Data store {el.get('name') or el.get('id')!r}: the engine has no data store of that "
+        "name; a case keeps its own data, so remove it (a data object is fine)",
+        el.get("id"), el.sourceline)
+        for el in root.xpath("//bpmn:dataStore", namespaces=NSMAP)
+        if el.get("name") not in parser.DATA_STORE_CLASSES]
+    if stores:
+        raise BpmnProblems(stores)
     try:
         parser.add_bpmn_xml(root, filename=f"{key}.bpmn")
         spec = parser.get_spec(key)
