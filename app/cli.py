@@ -14,6 +14,7 @@ from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.scheduler import run_forever
 from app.services.deployment import deploy_directory
+from app.services.model_export import export_models
 from app.services.timers import run_due
 
 
@@ -32,6 +33,21 @@ def deploy_command() -> None:
     db.session.commit()
     for key, version, created in results:
         click.echo(f"{key}: version {version} {'deployed' if created else 'unchanged'}")
+
+
+@click.command("export-models")
+@click.option("--processes", "processes_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write diagrams to (default: the app's processes/)")
+@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write forms to (default: the app's forms/)")
+@with_appcontext
+def export_models_command(processes_dir: Path | None, forms_dir: Path | None) -> None:
+    """Write the newest diagrams and forms edited in the browser back to their folders."""
+    results = export_models(processes_dir or Path(current_app.config["PROCESSES_DIR"]),
+                            forms_dir or Path(current_app.config["FORMS_DIR"]))
+    for target, changed in results:
+        click.echo(f"{target}: {'written' if changed else 'unchanged'}")
+    click.echo(f"{sum(changed for _, changed in results)} file(s) written")
 
 
 @click.command("seed-demo")
@@ -105,5 +121,5 @@ def scheduler_command() -> None:
 
 def init_app(app: Flask) -> None:
     for command in (deploy_command, seed_demo_command, run_due_command, scheduler_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, export_models_command):
         app.cli.add_command(command)

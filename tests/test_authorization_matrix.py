@@ -51,6 +51,7 @@ PAGE = {None: 302, **{r: 200 for r in ROLES}}
 CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel_chair",
                 "process_owner", "manager", "team_manager_2", "head_of_service"}
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
+OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 # One case's pages: for case readers who may see this case; other case readers are told it
 # does not exist.
 CASE_PAGE = {None: 302, **{r: (200 if r in SEES_CASE else 404) if r in CASE_READERS else 403
@@ -171,6 +172,17 @@ PAGES = {
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
+    # The process library and forms: process owners only. The diff without versions sends
+    # the owner back to the model's page; empty form posts are 422 for the owner.
+    ("GET", "/models"): OWNER_PAGE,
+    ("GET", "/models/<key>"): OWNER_PAGE,
+    ("GET", "/models/<key>/versions/<int:number>.bpmn"): OWNER_PAGE,
+    ("GET", "/models/<key>/diff"): {**OWNER_PAGE, "process_owner": 302},
+    ("GET", "/forms"): OWNER_PAGE,
+    ("GET", "/forms/new"): OWNER_PAGE,
+    ("GET", "/forms/<path:form_path>"): OWNER_PAGE,
+    ("POST", "/forms"): {**OWNER_PAGE, "process_owner": 422},
+    ("POST", "/forms/preview"): {**OWNER_PAGE, "process_owner": 422},
 }
 
 
@@ -243,6 +255,7 @@ def _page_call(app, caller, method, rule, case):
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
            .replace("<instance_id>", case["instance_id"]).replace("<action>", "suspend")
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
+           .replace("<int:number>", "1").replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
     if method == "GET":

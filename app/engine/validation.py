@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -85,19 +86,31 @@ def _check_expressions(root: etree._Element) -> list[Problem]:
     return problems
 
 
-def _check_form(path: Path, label: str) -> str | None:
-    if not path.is_file():
-        return f"{label} {path.name!r} does not exist in forms/"
+FormReader = Callable[[str], str | None]
+
+
+def file_reader(forms_dir: Path) -> FormReader:
+    """Forms read from a folder (the engine alone, as in the tests and `flask deploy`)."""
+    def read(name: str) -> str | None:
+        path = forms_dir / name
+        return path.read_text() if path.is_file() else None
+    return read
+
+
+def _check_form(text: str | None, name: str, label: str) -> str | None:
+    if text is None:
+        return f"{label} {name!r} does not exist in forms/"
     try:
-        Draft202012Validator.check_schema(json.loads(path.read_text()))
+        Draft202012Validator.check_schema(json.loads(text))
     except json.JSONDecodeError as exc:
-        return f"{label} {path.name!r} is not valid JSON: {exc}"
+        return f"{label} {name!r} is not valid JSON: {exc}"
     except SchemaError as exc:
-        return f"{label} {path.name!r} is not a valid JSON Schema: {exc.message}"
+        return f"{label} {name!r} is not a valid JSON Schema: {exc.message}"
     return None
 
 
-def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path) -> list[Problem]:
+def _check_user_tasks(model: ParsedModel, root: etree._Element,
+                      read_form: FormReader) -> list[Problem]:
     problems: list[Problem] = []
     lines = {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str)}
     for task in model.user_tasks.values():
@@ -107,13 +120,14 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path)
 
         if not task.role:
             problem("is in no lane, so no role can do it; put it in a lane named for a role")
+        form_text = read_form(task.form_schema_file) if task.form_schema_file else None
         if not task.form_schema_file:
             problem("names no form; set the formJsonSchemaFilename property")
         else:
-            error = _check_form(forms_dir / task.form_schema_file, "form")
+            error = _check_form(form_text, task.form_schema_file, "form")
             if error:
                 problem(error)
-        if task.form_ui_schema_file and not (forms_dir / task.form_ui_schema_file).is_file():
+        if task.form_ui_schema_file and read_form(task.form_ui_schema_file) is None:
             problem(f"UI schema {task.form_ui_schema_file!r} does not exist in forms/")
         if task.due_in:
             try:
@@ -121,8 +135,7 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path)
             except Exception:
                 problem(f"dueIn {task.due_in!r} is not an ISO 8601 duration such as P5D")
         if task.decision_fields and task.form_schema_file and not error:
-            fields = json.loads((forms_dir / task.form_schema_file).read_text()).get(
-                "properties") or {}
+            fields = json.loads(form_text).get("properties") or {}
             for missing in sorted(set(task.decision_fields.values()) - set(fields)):
                 problem(f"names decision field {missing!r}, which its form does not ask for")
         if task.due_date:
@@ -136,14 +149,17 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element, forms_dir: Path)
     return problems
 
 
-def validate_model(xml: bytes | str, forms_dir: Path) -> tuple[ParsedModel | None, list[Problem]]:
-    """Parse and check a diagram; the model is None whenever there is any problem."""
+def validate_model(xml: bytes | str, forms: Path | FormReader
+                   ) -> tuple[ParsedModel | None, list[Problem]]:
+    """Parse and check a diagram against the forms it names (a folder, or a function reading
+    a form's text by name); the model is None whenever there is any problem."""
     try:
         model = parse_model(xml)
     except BpmnProblems as exc:
         return None, exc.problems
     problems = _check_expressions(model.tree)
-    problems += _check_user_tasks(model, model.tree, forms_dir)
+    read_form = forms if callable(forms) else file_reader(forms)
+    problems += _check_user_tasks(model, model.tree, read_form)
     if not model.start_roles:
         problems.append(Problem(
             "The start event is in no lane, so no role may start this pathway", model.key))

@@ -10,7 +10,7 @@ from app.models.instances import (
 )
 from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
-from app.models.processes import ProcessModelVersion
+from app.models.processes import FormVersion, ProcessModelVersion
 from app.models.types import utcnow
 from app.models.users import ApiToken, Role, User, user_roles
 
@@ -18,6 +18,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Document",
+    "FormVersion",
     "HistoryEvent",
     "HumanTask",
     "InstanceStatus",

@@ -28,3 +28,23 @@ class ProcessModelVersion(db.Model):
     start_roles: Mapped[list] = mapped_column(sa.JSON, default=list)
     # The process's bpmn:documentation: what the forum is for, shown on "Start a request".
     description: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class FormVersion(db.Model):
+    """One saved version of a form file (JSON Schema or UI schema) edited in the browser.
+
+    The newest version of a path wins over the file of that path under forms/; `flask
+    export-models` writes them back to forms/ so a council can keep them in git.
+    """
+
+    __tablename__ = "form_versions"
+    __table_args__ = (sa.UniqueConstraint("path", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(sa.String(255), index=True)  # relative to forms/
+    version: Mapped[int]
+    content: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    saved_by: Mapped[str] = mapped_column(sa.String(80))
+    change_note: Mapped[str | None] = mapped_column(sa.Text)

@@ -4,20 +4,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import current_app
-
 from app.engine.parsing import BpmnProblems, Problem
 from app.engine.validation import validate_model
 from app.extensions import db
 from app.models import ProcessModelVersion, utcnow
-
-
-def _forms_dir() -> Path:
-    return Path(current_app.config["FORMS_DIR"])
+from app.services import form_store
 
 
 def validate_xml(xml: bytes | str) -> list[Problem]:
-    _, problems = validate_model(xml, _forms_dir())
+    _, problems = validate_model(xml, form_store.read)
     return problems
 
 
@@ -33,7 +28,7 @@ def deploy_xml(xml: bytes | str, deployed_by: str, change_note: str | None = Non
                ) -> tuple[ProcessModelVersion, bool]:
     """Validate and store as the next version; (version, created). Raises BpmnProblems."""
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    model, problems = validate_model(text, _forms_dir())
+    model, problems = validate_model(text, form_store.read)
     if problems:
         raise BpmnProblems(problems)
     if expected_key is not None and model.key != expected_key:

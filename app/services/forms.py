@@ -1,28 +1,25 @@
-"""User-task forms: JSON Schema files in forms/, and server-side validation of submissions."""
+"""User-task forms: JSON Schema files in forms/ (or edited in the browser), and server-side
+validation of submissions."""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
-from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 
+from app.services import form_store
 
-@lru_cache(maxsize=256)
-def _load(path: str, mtime: float) -> dict:
-    return json.loads(Path(path).read_text())
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> dict:
+    return json.loads(text)
 
 
 def load_form(filename: str | None) -> dict:
-    """The parsed JSON file under forms/, or {} when there is none."""
-    if not filename:
-        return {}
-    forms_dir = Path(current_app.config["FORMS_DIR"]).resolve()
-    path = (forms_dir / filename).resolve()
-    if forms_dir not in path.parents or not path.is_file():
-        return {}
-    return _load(str(path), path.stat().st_mtime)
+    """The parsed form (its newest version saved in the browser, else its file under forms/),
+    or {} when there is none."""
+    text = form_store.read(filename) if filename else None
+    return _parse(text) if text else {}
 
 
 @lru_cache(maxsize=256)

@@ -14,6 +14,7 @@ from app.web import (
     csrf,
     dashboard,
     inbox,
+    library_pages,
     panel_pages,
     registers,
     start,
@@ -55,8 +56,10 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
+    app.jinja_env.globals["is_process_owner"] = library_pages.is_process_owner
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
-                      panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp):
+                      panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp,
+                      library_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
