@@ -16,6 +16,21 @@ def validate_xml(xml: bytes | str) -> list[Problem]:
     return problems
 
 
+def problems_with_form(path: str, text: str) -> list[str]:
+    """What a changed form would break in the diagrams deployed now that name it (a decision
+    field it no longer asks for, a schema that is no longer valid)."""
+    def read(name: str) -> str | None:
+        return text if name == path else form_store.read(name)
+
+    found = []
+    for version in all_latest():
+        if path not in version.bpmn_xml:
+            continue
+        _, problems = validate_model(version.bpmn_xml, read)
+        found += [f"{version.name}: {p.message}" for p in problems]
+    return found
+
+
 def latest_version(key: str) -> ProcessModelVersion | None:
     return db.session.scalar(
         db.select(ProcessModelVersion).where(ProcessModelVersion.key == key)

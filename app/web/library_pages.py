@@ -188,6 +188,12 @@ def save_form():
         errors = {"path": ["A form with this path exists already; open it from the list"]}
         return _editor(path, text, errors, 422, is_new=True, note=note or "")
     try:
+        errors = form_store.check(path, text)
+        if not errors and (broken := deployment.problems_with_form(path, text)):
+            errors = {"content": [f"Saving this would break a deployed diagram. {b}"
+                                  for b in broken]}
+        if errors:
+            raise Invalid("The form cannot be saved", errors)
         saved = form_store.save(path, text, user.username, note)
     except Invalid as exc:
         db.session.rollback()

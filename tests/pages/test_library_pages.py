@@ -148,3 +148,18 @@ def test_export_models_writes_what_changed_back_to_the_folders(app, owner, tmp_p
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(ProcessInstance)) == 0
         db.session.remove()
+
+
+def test_a_form_change_that_would_break_a_deployed_diagram_is_refused(app, owner):
+    path = "marp/record-decision.schema.json"
+    schema = json.loads((ROOT / "forms" / path).read_text())
+    decision_field = "panel_decision"  # MARP's diagram names it as the decision's outcome
+    del schema["properties"][decision_field]
+    schema["required"] = [r for r in schema.get("required", []) if r != decision_field]
+    refused = owner.post("/forms", {"path": path, "content": json.dumps(schema)})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "would break a deployed diagram" in page and decision_field in page
+    with app.app_context():
+        assert decision_field in forms.load_form(path)["properties"]  # nothing was saved
+        db.session.remove()
