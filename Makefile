@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # The browser tests drive Debian's Chromium (/usr/bin/chromium); Playwright never downloads one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test install browser lint test-sqlite test-postgres screenshots bench clean
+.PHONY: run test install modeler browser lint test-sqlite test-postgres screenshots bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+# The process owners' modeler (bpmn-js, our properties panel, bpmnlint) bundled by esbuild.
+MODELER_BUNDLE := app/static/modeler/build/modeler.js
+$(MODELER_BUNDLE): $(NODE_STAMP) $(wildcard app/static/modeler/src/*)
+	npm run --silent build:modeler
+
+modeler: $(MODELER_BUNDLE)
+
+install: $(STAMP) $(NODE_STAMP) $(MODELER_BUNDLE)
 
 # Debian's Chromium for the browser tests (tests/e2e), installed when it is missing.
 browser:

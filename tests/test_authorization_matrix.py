@@ -60,6 +60,7 @@ REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", 
                                           "process_owner", "service_manager",
                                           "head_of_service") else 403
                           for r in ROLES}}
+OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 
 # (method, url rule) -> expected status per caller.
 API = {
@@ -168,6 +169,13 @@ PAGES = {
         {None: 302, **{r: 302 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("POST", "/meetings/<meeting_id>/move"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    # The modeler: process owners only. An empty form is checked (200, the diagram is "not
+    # well-formed") or refused for want of a change note (422), and nothing is deployed.
+    ("GET", "/models/<key>/edit"): OWNER_PAGE,
+    ("GET", "/models/new"): OWNER_PAGE,
+    ("POST", "/models/validate"): OWNER_PAGE,
+    ("POST", "/models/<key>/deploy"): {**OWNER_PAGE, "process_owner": 422},
+    ("POST", "/models/deploy"): {**OWNER_PAGE, "process_owner": 422},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},

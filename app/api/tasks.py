@@ -37,8 +37,8 @@ class TaskView(MethodView):
         task = tasks.get_visible(signed_in_user(), task_id)
         detail = {field.attribute or name: getattr(task, field.attribute or name)
                   for name, field in schemas.TaskSummary().fields.items()}
-        detail["form"] = {"schema": forms.load_form(task.form_schema_file),
-                          "ui_schema": forms.load_form(task.form_ui_schema_file)}
+        detail["form"] = {"schema": forms.task_form(task),
+                          "ui_schema": forms.task_form(task, ui=True)}
         if task.status == TaskStatus.READY:
             detail["data"] = task.instance.data or {}
         else:

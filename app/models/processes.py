@@ -21,6 +21,9 @@ class ProcessModelVersion(db.Model):
     name: Mapped[str] = mapped_column(sa.String(255))
     version: Mapped[int]
     bpmn_xml: Mapped[str] = mapped_column(sa.Text, deferred=True)  # only on a spec-cache miss
+    # The text of every form its user tasks name, as deployed: a form edited later reaches
+    # cases when the diagram is next deployed, and running cases keep the forms they began on.
+    forms: Mapped[dict | None] = mapped_column(sa.JSON, deferred=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deployed_by: Mapped[str] = mapped_column(sa.String(80))

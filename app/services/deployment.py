@@ -16,6 +16,13 @@ def validate_xml(xml: bytes | str) -> list[Problem]:
     return problems
 
 
+def _forms_of(model) -> dict[str, str]:
+    """The text of every form (and layout) the diagram's user tasks name, as they are now."""
+    names = {name for task in model.user_tasks.values()
+             for name in (task.form_schema_file, task.form_ui_schema_file) if name}
+    return {name: text for name in sorted(names) if (text := form_store.read(name)) is not None}
+
+
 def problems_with_form(path: str, text: str) -> list[str]:
     """What a changed form would break in the diagrams deployed now that name it (a decision
     field it no longer asks for, a schema that is no longer valid)."""
@@ -50,13 +57,16 @@ def deploy_xml(xml: bytes | str, deployed_by: str, change_note: str | None = Non
         raise BpmnProblems([Problem(
             f"The diagram's process id is {model.key!r}, not {expected_key!r}", model.key)])
     content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    kept = _forms_of(model)
     latest = latest_version(model.key)
-    if only_if_changed and latest is not None and latest.content_hash == content_hash:
+    if (only_if_changed and latest is not None and latest.content_hash == content_hash
+            and latest.forms == kept):
         return latest, False
     version = ProcessModelVersion(
         key=model.key, name=model.name, version=(latest.version + 1) if latest else 1,
         bpmn_xml=text, content_hash=content_hash, deployed_at=utcnow(), deployed_by=deployed_by,
         change_note=change_note, start_roles=model.start_roles, description=model.description,
+        forms=kept,
     )
     db.session.add(version)
     db.session.flush()

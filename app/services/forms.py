@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from app.models import HumanTask, ProcessModelVersion
 from app.services import form_store
 
 
@@ -15,11 +16,20 @@ def _parse(text: str) -> dict:
     return json.loads(text)
 
 
-def load_form(filename: str | None) -> dict:
-    """The parsed form (its newest version saved in the browser, else its file under forms/),
-    or {} when there is none."""
-    text = form_store.read(filename) if filename else None
+def load_form(filename: str | None, version: ProcessModelVersion | None = None) -> dict:
+    """The parsed form, or {} when there is none: as deployed with `version` when given (and
+    deployed with forms), else the newest saved in the browser, else the file under forms/."""
+    if not filename:
+        return {}
+    kept = (version.forms or {}) if version is not None else {}
+    text = kept.get(filename) or form_store.read(filename)
     return _parse(text) if text else {}
+
+
+def task_form(task: HumanTask, ui: bool = False) -> dict:
+    """A task's form (or its layout) as deployed with the version its case runs on."""
+    return load_form(task.form_ui_schema_file if ui else task.form_schema_file,
+                     task.instance.model_version)
 
 
 @lru_cache(maxsize=256)

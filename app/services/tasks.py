@@ -129,7 +129,7 @@ def save_draft(user: User, task_id: str, data: dict) -> HumanTask:
     if task.assignee is None:
         task.assignee = user.username
         history.record(task.instance_id, "claimed", user.username, task)
-    task.draft_data = forms.keep_form_fields(forms.load_form(task.form_schema_file), data)
+    task.draft_data = forms.keep_form_fields(forms.task_form(task), data)
     return task
 
 
@@ -145,7 +145,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
         raise Conflict(f"This task is held by {task.assignee}")
     if instance.status not in InstanceStatus.OPEN:
         raise Conflict(f"The instance is {instance.status}, not running")
-    schema = forms.load_form(task.form_schema_file)
+    schema = forms.task_form(task)
     errors = forms.validate(schema, data, context=instance.data)
     if errors:
         raise Invalid("The form has errors", errors)

@@ -15,6 +15,7 @@ from app.web import (
     dashboard,
     inbox,
     library_pages,
+    modeler_pages,
     panel_pages,
     registers,
     start,
@@ -58,7 +59,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["is_process_owner"] = library_pages.is_process_owner
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
-                      panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp,
+                      panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):

@@ -199,8 +199,11 @@ def save_form():
         db.session.rollback()
         return _editor(path, text, exc.errors, 422, is_new=is_new, note=note or "")
     db.session.commit()
-    flash(f"Saved {saved.path} as version {saved.version}. New tasks and tasks now open "
-          "show it at once.", "success")
+    users = [v.name for v in deployment.all_latest() if saved.path in v.bpmn_xml]
+    flash(f"Saved {saved.path} as version {saved.version}. Deploy "
+          + (", ".join(users) if users else "the pathways that use it")
+          + " to put it into use: cases begun from then on use it, and running cases keep "
+          "the form they began with.", "success")
     return redirect(url_for("library_pages.edit_form", form_path=saved.path))
 
 

@@ -57,7 +57,7 @@ def _gathered(instance, current_id: str) -> list[dict]:
     sections = []
     done = [t for t in instance.tasks if t.status == TaskStatus.COMPLETED and t.id != current_id]
     for earlier in sorted(done, key=lambda t: t.completed_at, reverse=True):
-        schema = forms.load_form(earlier.form_schema_file)
+        schema = forms.task_form(earlier)
         rows = form_render.summarise(schema, earlier.submitted_data or {})
         if rows:
             sections.append({"title": earlier.title, "rows": rows,
@@ -67,8 +67,8 @@ def _gathered(instance, current_id: str) -> list[dict]:
 
 def _render(task, user, values: dict, errors: dict, status: int = 200):
     instance = task.instance
-    schema = forms.load_form(task.form_schema_file)
-    ui_schema = forms.load_form(task.form_ui_schema_file)
+    schema = forms.task_form(task)
+    ui_schema = forms.task_form(task, ui=True)
     workable = (task.status == TaskStatus.READY and access.can_work_on(user, task)
                 and task.assignee in (None, user.username))
     pathway = deployment.latest_version(task.process_key)
@@ -104,7 +104,7 @@ def task(task_id: str):
     elif current.draft_data is not None:
         values = current.draft_data
     else:
-        schema = forms.load_form(current.form_schema_file)
+        schema = forms.task_form(current)
         values = forms.keep_form_fields(schema, current.instance.data or {})
     return _render(current, user, values, {})
 
@@ -114,8 +114,8 @@ def task(task_id: str):
 def submit(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)
-    schema = forms.load_form(current.form_schema_file)
-    ui_schema = forms.load_form(current.form_ui_schema_file)
+    schema = forms.task_form(current)
+    ui_schema = forms.task_form(current, ui=True)
     data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
     try:
         if request.form.get("action") == "draft":

@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import forms
+from app.services import deployment, forms
 from tests.helpers import deploy
 
 ROOT = Path(__file__).parents[2]
@@ -163,3 +163,35 @@ def test_a_form_change_that_would_break_a_deployed_diagram_is_refused(app, owner
     with app.app_context():
         assert decision_field in forms.load_form(path)["properties"]  # nothing was saved
         db.session.remove()
+
+
+def test_running_cases_keep_their_forms_and_the_next_deploy_brings_the_new_one(
+        app, owner, as_user):
+    path = "marp/prepare-request.schema.json"
+    schema = json.loads((ROOT / "forms" / path).read_text())
+    first_field = next(iter(schema["properties"]))
+    old_title = schema["properties"][first_field]["title"]
+    schema["properties"][first_field]["title"] = "A new question title"
+    sw = as_user("social_worker")
+
+    def title_seen() -> str:
+        case = sw.post("/api/v1/process-instances", json={
+            "process_model": "marp", "subject": {"child_ref": "C-F"}}).json
+        task = sw.get(f"/api/v1/tasks/{case['tasks'][0]['id']}").json
+        return case["tasks"][0]["id"], task["form"]["schema"]["properties"][first_field]["title"]
+
+    before_id, before = title_seen()
+    saved = owner.post("/forms", {"path": path, "content": json.dumps(schema)}, follow=True)
+    assert "Deploy Multi-Agency Resource Panel (MARP) to put it into use" in \
+        saved.get_data(as_text=True)
+    assert title_seen()[1] == before == old_title  # saved, not yet deployed
+    with app.app_context():  # as `flask deploy` does (as "tester", so it is cleaned up)
+        deployed = {key: (number, created) for key, number, created in
+                    deployment.deploy_directory(ROOT / "processes", deployed_by="tester")}
+        db.session.commit()
+        db.session.remove()
+    assert deployed["marp"] == (2, True)  # only the form changed
+    assert deployed["pct"] == (1, False)
+    assert title_seen()[1] == "A new question title"
+    kept = sw.get(f"/api/v1/tasks/{before_id}").json["form"]["schema"]
+    assert kept["properties"][first_field]["title"] == old_title  # the running case's form
