@@ -298,7 +298,8 @@ def _compile(source: str, mode: str) -> CodeType:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if mode == "exec" and exc.lineno else ""
-        raise UnsafeExpressionError(f"invalid syntax: {exc.msg}{where}") from None
+        detail = "" if exc.msg == "invalid syntax" else f": {exc.msg}"  # say it once
+        raise UnsafeExpressionError(f"invalid syntax{detail}{where}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise UnsafeExpressionError(f"invalid source: {exc}") from None
     _check_tree(tree, mode)
