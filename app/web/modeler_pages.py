@@ -108,8 +108,9 @@ def _deploy(user: User, expected_key: str | None) -> tuple[Response, int]:
             {"element_id": None, "line": None, "field": "change_note",
              "message": "Enter a change note saying what changed and why"}]), 422
     try:
-        version, _ = deployment.deploy_xml(_submitted_xml(), user.username,
-                                           change_note=change_note, expected_key=expected_key)
+        version, created = deployment.deploy_xml(
+            _submitted_xml(), user.username, change_note=change_note,
+            expected_key=expected_key, only_if_changed=True)
         db.session.commit()
     except BpmnProblems as exc:
         db.session.rollback()
@@ -122,6 +123,11 @@ def _deploy(user: User, expected_key: str | None) -> tuple[Response, int]:
             {"element_id": None, "line": None,
              "message": "Someone else deployed a new version just now: reload the page to "
                         "see it, then make your change again"}]), 409
+    if not created:  # a version identical to the latest would only confuse the library
+        return jsonify(message="Nothing has changed", errors=[
+            {"element_id": None, "line": None,
+             "message": f"Nothing has changed since version {version.version}: the diagram "
+                        "and the forms it names are as deployed then"}]), 409
     return jsonify(key=version.key, version=version.version, name=version.name,
                    edit_url=f"/models/{version.key}/edit?version={version.version}"), 201
 

@@ -168,3 +168,13 @@ def test_a_version_taken_at_the_same_moment_is_a_409_not_a_crash(app, browser, m
         "xml": MARP_XML, "change_note": "at the same time as someone else"})
     assert response.status_code == 409
     assert "Someone else deployed" in response.json["errors"][0]["message"]
+
+
+def test_deploying_what_is_already_deployed_makes_no_version(app, browser):
+    before = _versions(app)
+    response = browser("process_owner").post("/models/marp/deploy", {
+        "xml": MARP_XML, "change_note": "no change at all"})
+    assert response.status_code == 409
+    assert f"Nothing has changed since version {before[-1]}" in \
+        response.json["errors"][0]["message"]
+    assert _versions(app) == before
