@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import HumanTask, utcnow
-from tests.e2e.conftest import assert_accessible, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, screenshot, sign_in, sign_out
 from tests.e2e.test_panels import _listed_marp_case
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +100,7 @@ def test_a_team_manager_follows_an_overdue_figure_and_reassigns_the_step(new_pag
     expect(page.get_by_text("It is in their inbox")).to_be_visible()
     history = page.locator("h2:has-text('History') + ol")
     expect(history).to_contain_text("Priya Lane")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)  # waits for the sign-out to land before signing in again
     sign_in(page, "social_worker_2")
     expect(page.get_by_role("link", name="Prepare MARP request", exact=True)).to_be_visible()
     assert not page.problems, page.problems
