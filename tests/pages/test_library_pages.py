@@ -195,3 +195,11 @@ def test_running_cases_keep_their_forms_and_the_next_deploy_brings_the_new_one(
     assert title_seen()[1] == "A new question title"
     kept = sw.get(f"/api/v1/tasks/{before_id}").json["form"]["schema"]
     assert kept["properties"][first_field]["title"] == old_title  # the running case's form
+
+
+def test_the_modeler_offers_forms_saved_in_the_browser(owner):
+    owner.post("/forms", {"path": "extra/note.schema.json", "is_new": "1", "content": json.dumps(
+        {"type": "object", "properties": {"note": {"type": "string", "title": "Note"}}})})
+    page = owner.get("/models/marp/edit").get_data(as_text=True)
+    assert "extra/note.schema.json" in page
+    assert "marp/tm-review.schema.json" in page  # and those in forms/
