@@ -86,6 +86,9 @@ API = {
         _case_rule(403, manager=200, process_owner=200),
     ("POST", "/api/v1/process-instances/<string:instance_id>/terminate"):
         _case_rule(403, manager=200, process_owner=200),
+    # Moving the case to Locality Team B: team managers and above who see it.
+    ("POST", "/api/v1/process-instances/<string:instance_id>/team"):
+        _case_rule(403, **ASSIGNERS),
     # The case is running, not stopped by an error: 409 for those who may retry.
     ("POST", "/api/v1/process-instances/<string:instance_id>/retry"):
         _case_rule(403, manager=409, process_owner=409),
@@ -230,6 +233,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"process_model": "marp", "subject": {"child_ref": "C-10"}}
     elif rule.endswith("/complete"):
         body = {"data": SAMPLES["prepare_request"]}
+    elif rule.endswith("/team"):
+        body = {"team": "Locality Team B"}
     elif method == "PATCH":
         body = {"slot_minutes": 20}
     elif rule.endswith("/cancel"):

@@ -119,6 +119,18 @@ class Terminate(MethodView):
     post = _control(instances.terminate)
 
 
+@blp.route("/<string:instance_id>/team")
+class Team(MethodView):
+    @blp.arguments(schemas.TeamBody)
+    @blp.response(200, schemas.Instance)
+    @_errors(401, 403, 404, 409, 422)
+    def post(self, body, instance_id):
+        """Hand the case to another team (team manager or above); recorded in its history."""
+        instance = instances.change_team(signed_in_user(), instance_id, body["team"])
+        db.session.commit()
+        return instance
+
+
 @blp.route("/<string:instance_id>/retry")
 class Retry(MethodView):
     post = _control(instances.retry)

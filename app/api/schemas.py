@@ -175,6 +175,10 @@ class ReasonBody(Schema):
     reason = fields.String(validate=validate.Length(max=2000))
 
 
+class TeamBody(Schema):
+    team = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
 class TaskQuery(PageQuery):
     filter = fields.String(load_default="all",
                            validate=validate.OneOf(["mine", "claimable", "all"]))

@@ -150,6 +150,38 @@ def terminate(user: User, instance_id: str, reason: str | None = None) -> Proces
     return instance
 
 
+def teams() -> dict[str, str | None]:
+    """Every team someone active works in, with its service."""
+    found: dict[str, str | None] = {}
+    for team, service in db.session.execute(
+            db.select(User.team, User.service).where(User.active, User.team.is_not(None))
+            .distinct().order_by(User.team)):
+        if found.get(team) is None:
+            found[team] = service
+    return found
+
+
+def change_team(user: User, instance_id: str, team: str | None) -> ProcessInstance:
+    """Hand a case to another team (and that team's service): its managers see it from then
+    on. A case belongs to its starter's team until someone moves it."""
+    get_visible(user, instance_id)
+    if not access.can_assign(user):
+        raise Forbidden("Only a team manager or above may move a case to another team")
+    known = teams()
+    if team not in known:
+        raise Invalid("Unknown team", {"team": ["Choose one of the teams in the list"]})
+    instance = progress.lock(instance_id)
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+        raise Conflict(f"The case is {instance.status}; it stays with the team it ended in")
+    if instance.team == team:
+        raise Invalid("Same team", {"team": [f"The case is already with {team}"]})
+    history.record(instance.id, "team_changed", user.username,
+                   detail={"from": instance.team, "to": team})
+    instance.team, instance.service = team, known[team]
+    instance.updated_at = utcnow()
+    return instance
+
+
 def retry(user: User, instance_id: str) -> ProcessInstance:
     """After an error: the case runs again from where it stood before the failed step (which
     was rolled back). A failed timer fires again when the scheduler next looks; a failed step

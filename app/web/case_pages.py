@@ -187,6 +187,7 @@ def case(instance_id: str):
         holders=_names({t.assignee for t in ready if t.assignee}), listing=listing,
         story=_story(instance), gathered=_gathered(instance, ""),
         documents=letters.for_instance(instance.id), can_assign=access.can_assign(user),
+        teams=[t for t in instances.teams() if t != instance.team],
         can_control=access.can_control_instances(user), long_date=long_date, deadline=deadline)
 
 
@@ -230,6 +231,14 @@ def control(instance_id: str, action: str):
             instances.resume(user, instance_id)
         elif action == "retry":
             instances.retry(user, instance_id)
+        elif action == "team":
+            instance = instances.change_team(user, instance_id, request.form.get("team"))
+            db.session.commit()
+            flash(f"The case is now with {instance.team}.", "success")
+            still_seen = db.session.scalar(db.select(ProcessInstance.id).where(
+                ProcessInstance.id == instance_id, access.visible_instances(user)))
+            return redirect(url_for("case_pages.case", instance_id=instance_id) if still_seen
+                            else url_for("case_pages.index"))
         elif action == "terminate":
             if not reason:
                 flash("Enter the reason for ending the case.", "error")

@@ -21,6 +21,7 @@ EVENT_WORDS = {
     "timer_fired": "moved the case on at its scheduled time", "suspended": "paused the case",
     "resumed": "resumed the case", "terminated": "closed the case", "error": "hit an error at",
     "retried": "retried the case after its error",
+    "team_changed": "moved the case to another team",
 }
 
 
@@ -44,6 +45,8 @@ def _story(instance) -> list[dict]:
             what = f"{who} {EVENT_WORDS.get(event.event, event.event)}"
             if event.task_id:
                 what += f" “{titles.get(event.task_id, event.task_name)}”"
+            if event.event == "team_changed" and event.detail:
+                what += f" ({event.detail.get('from') or 'no team'} → {event.detail.get('to')})"
             if event.event == "assigned" and event.detail:
                 assignee = event.detail.get("assignee")
                 what += f" to {names.get(assignee, assignee)}"

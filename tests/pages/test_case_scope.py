@@ -88,3 +88,36 @@ def test_the_dashboard_counts_overdue_work_by_the_case_team(app, browser, cases,
         assert db.session.scalar(db.select(User.service).where(
             User.username == "team_manager_2")) == "Locality Services"
         db.session.remove()
+
+
+def test_a_case_moved_to_another_team_is_seen_by_that_team_manager(as_user, browser, cases):
+    moved = as_user("team_manager").post(f"/api/v1/process-instances/{cases['A']}/team",
+                                         json={"team": "Locality Team B"})
+    assert moved.status_code == 200
+    assert "C-A1" in _listed(browser, "team_manager_2")
+    assert "C-A1" not in _listed(browser, "team_manager")  # no longer their team's
+    history = as_user("manager").get(f"/api/v1/process-instances/{cases['A']}/history").json
+    assert history[-1]["event"] == "team_changed"
+    assert history[-1]["detail"] == {"from": "Locality Team A", "to": "Locality Team B"}
+    again = as_user("team_manager_2").post(f"/api/v1/process-instances/{cases['A']}/team",
+                                           json={"team": "Locality Team B"})
+    assert again.status_code == 422 and "already with" in again.json["errors"]["team"][0]
+    unknown = as_user("manager").post(f"/api/v1/process-instances/{cases['A']}/team",
+                                      json={"team": "Nowhere"})
+    assert unknown.status_code == 422
+    refused = as_user("social_worker").post(f"/api/v1/process-instances/{cases['A']}/team",
+                                            json={"team": "Locality Team A"})
+    assert refused.status_code == 403
+
+
+def test_a_team_manager_moves_a_case_from_its_page(browser, cases):
+    team_manager = browser("team_manager")
+    page = team_manager.get(f"/cases/{cases['A']}").get_data(as_text=True)
+    assert "Locality Team A, Locality Services" in page
+    assert '<option value="Locality Team B">' in page
+    done = team_manager.post(f"/cases/{cases['A']}/team", {"team": "Locality Team B"})
+    assert done.headers["Location"] == "/cases"  # no longer theirs to see
+    assert "The case is now with Locality Team B" in team_manager.get("/cases").get_data(
+        as_text=True)
+    page = browser("head_of_service").get(f"/cases/{cases['A']}").get_data(as_text=True)
+    assert "moved the case to another team (Locality Team A → Locality Team B)" in page
