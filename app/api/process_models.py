@@ -9,7 +9,7 @@ from app.api.blueprint import ApiBlueprint
 from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import deployment
+from app.services import access, deployment
 from app.services.errors import BadRequest, Forbidden, Invalid, NotFound
 
 blp = ApiBlueprint("process_models", __name__, url_prefix="/api/v1/process-models",
@@ -105,7 +105,7 @@ class Versions(MethodView):
     def post(self, args, key):
         """Deploy a diagram as the next version of `key`; nothing is deployed if invalid."""
         user = signed_in_user()
-        if "process_owner" not in user.role_keys:
+        if not access.owns_processes(user):
             raise Forbidden("Only a process owner may deploy")
         try:
             version, _ = deployment.deploy_xml(_xml_body(), user.username,

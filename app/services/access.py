@@ -16,6 +16,14 @@ ASSIGNER_ROLES = frozenset({"team_manager", "service_manager", "head_of_service"
 INSTANCE_CONTROL_ROLES = frozenset({"manager", "process_owner"})
 
 
+# Changes diagrams and forms: the process library, the modeler, deploying.
+PROCESS_OWNER_ROLE = "process_owner"
+
+
+def owns_processes(user: User | None) -> bool:
+    return user is not None and PROCESS_OWNER_ROLE in user.role_keys
+
+
 def oversees(user: User) -> bool:
     return bool(user.role_keys & OVERSIGHT_ROLES)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, get_flashed_messages, render_template, reque
 
 from app.api import api
 from app.security import current_user
+from app.services import access
 from app.web import (
     assets,
     auth,
@@ -57,7 +58,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
-    app.jinja_env.globals["is_process_owner"] = library_pages.is_process_owner
+    app.jinja_env.globals["is_process_owner"] = access.owns_processes
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp):

@@ -20,24 +20,20 @@ from flask import (
 from app.extensions import db
 from app.models import InstanceStatus, ProcessInstance, User
 from app.security import signed_in_user
-from app.services import deployment, form_store, model_diff
+from app.services import access, deployment, form_store, model_diff
 from app.services.errors import Invalid
 from app.web import form_render
 from app.web.sessions import page_login_required
 
 bp = Blueprint("library_pages", __name__)
-OWNER_ROLE = "process_owner"
 
 
-def _owner() -> User:
+def process_owner() -> User:
+    """The signed-in process owner; anyone else is refused (403)."""
     user = signed_in_user()
-    if OWNER_ROLE not in user.role_keys:
-        abort(403)
+    if not access.owns_processes(user):
+        abort(403, "Only a process owner may change diagrams and forms.")
     return user
-
-
-def is_process_owner(user: User | None) -> bool:
-    return user is not None and OWNER_ROLE in user.role_keys
 
 
 def _counts() -> dict[int, dict[str, int]]:
@@ -60,7 +56,7 @@ def _counts() -> dict[int, dict[str, int]]:
 @bp.get("/models")
 @page_login_required
 def index():
-    _owner()
+    process_owner()
     counts = _counts()
     models = []
     for latest in deployment.all_latest():
@@ -73,7 +69,7 @@ def index():
 @bp.get("/models/<key>")
 @page_login_required
 def model(key: str):
-    _owner()
+    process_owner()
     versions = deployment.versions_of(key)
     if not versions:
         abort(404)
@@ -85,7 +81,7 @@ def model(key: str):
 @bp.get("/models/<key>/versions/<int:number>.bpmn")
 @page_login_required
 def download(key: str, number: int):
-    _owner()
+    process_owner()
     version = deployment.get_version(key, number)
     if version is None:
         abort(404)
@@ -104,7 +100,7 @@ def _version_arg(key: str, name: str):
 @bp.get("/models/<key>/diff")
 @page_login_required
 def diff(key: str):
-    _owner()
+    process_owner()
     versions = deployment.versions_of(key)
     if not versions:
         abort(404)
@@ -140,7 +136,7 @@ def _preview(path: str, text: str) -> tuple[str | None, dict[str, list[str]]]:
 @bp.get("/forms")
 @page_login_required
 def forms_index():
-    _owner()
+    process_owner()
     rows = []
     for path in form_store.paths():
         saved = form_store.latest(path)
@@ -160,7 +156,7 @@ def _editor(path: str, text: str, errors: dict, status: int = 200, is_new: bool 
 @bp.get("/forms/new")
 @page_login_required
 def new_form():
-    _owner()
+    process_owner()
     text = json.dumps({"type": "object", "title": "New form", "required": [], "properties": {
         "note": {"type": "string", "title": "Note"}}}, indent=2)
     return _editor("", text, {}, is_new=True)
@@ -169,7 +165,7 @@ def new_form():
 @bp.get("/forms/<path:form_path>")
 @page_login_required
 def edit_form(form_path: str):
-    _owner()
+    process_owner()
     text = form_store.read(form_path)
     if text is None:
         abort(404)
@@ -179,7 +175,7 @@ def edit_form(form_path: str):
 @bp.post("/forms")
 @page_login_required
 def save_form():
-    user = _owner()
+    user = process_owner()
     path = (request.form.get("path") or "").strip()
     text = request.form.get("content") or ""
     note = (request.form.get("change_note") or "").strip() or None
@@ -210,7 +206,7 @@ def save_form():
 @bp.post("/forms/preview")
 @page_login_required
 def preview_form():
-    _owner()
+    process_owner()
     path = (request.form.get("path") or "").strip() or "preview.schema.json"
     html, errors = _preview(path, request.form.get("content") or "")
     if errors:

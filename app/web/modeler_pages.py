@@ -13,24 +13,17 @@ from app.engine.parsing import BpmnProblems, Problem
 from app.extensions import db
 from app.models import ProcessModelVersion, User
 from app.security import signed_in_user
-from app.services import deployment, form_store
+from app.services import access, deployment, form_store
+from app.web.library_pages import process_owner
 from app.web.sessions import page_login_required
 
 bp = Blueprint("modeler_pages", __name__)
-OWNER_ROLE = "process_owner"
-
-
-def _owner() -> User:
-    user = signed_in_user()
-    if OWNER_ROLE not in user.role_keys:
-        abort(403, "Only a process owner may change diagrams.")
-    return user
 
 
 def _json_owner() -> tuple[User | None, Response | None]:
-    """As `_owner`, but the page's scripts read a JSON refusal rather than an HTML page."""
+    """As `process_owner`, but the page's scripts read a JSON refusal, not an HTML page."""
     user = signed_in_user()
-    if OWNER_ROLE not in user.role_keys:
+    if not access.owns_processes(user):
         response = jsonify(message="Only a process owner may change diagrams.", errors=[])
         response.status_code = 403
         return None, response
@@ -72,7 +65,7 @@ def _page(version: ProcessModelVersion | None, xml: str | None) -> str:
 @page_login_required
 def edit(key: str) -> str:
     """A version of a model (the latest unless ?version=N) open in the modeler."""
-    _owner()
+    process_owner()
     number = request.args.get("version")
     if number is not None and not number.isdigit():
         abort(404)
@@ -86,7 +79,7 @@ def edit(key: str) -> str:
 @page_login_required
 def new() -> str:
     """A blank diagram, or one uploaded from another modeler, to deploy as a new model."""
-    _owner()
+    process_owner()
     return _page(None, None)
 
 

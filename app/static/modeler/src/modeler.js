@@ -11,22 +11,9 @@ import { BLANK_DIAGRAM } from './blank.js'
 import { lint } from './lint.js'
 import { PropertiesPanel, describe } from './properties-panel.js'
 import spiffworkflow from './spiffworkflow.json'
+import { h } from './dom.js'
 
 const $ = (id) => document.getElementById(id)
-
-function h (tag, attrs = {}, ...children) {
-  const node = document.createElement(tag)
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'className') node.className = value
-    else if (key === 'text') node.textContent = value
-    else node.setAttribute(key, value === true ? '' : value)
-  }
-  for (const child of children.flat()) {
-    if (child) node.append(child)
-  }
-  return node
-}
 
 const root = $('modeler')
 const data = JSON.parse($('modeler-data').textContent)

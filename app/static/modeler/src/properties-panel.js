@@ -2,6 +2,7 @@
 // change made through bpmn-js's modeling API so that it can be undone and is exported.
 // (bpmn-js's own panel cannot show a custom provider's fields without its full framework.)
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil'
+import { h } from './dom.js'
 
 const TIMER_KINDS = [
   ['timeDate', 'A date and time (timeDate)'],
@@ -40,20 +41,6 @@ export function describe (element) {
   const bo = getBusinessObject(element)
   const name = (bo.name || '').trim()
   return name ? `${name} (${kindOf(element)}, ${bo.id})` : `${kindOf(element)} ${bo.id}`
-}
-
-function h (tag, attrs = {}, ...children) {
-  const node = document.createElement(tag)
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'className') node.className = value
-    else if (key === 'text') node.textContent = value
-    else node.setAttribute(key, value === true ? '' : value)
-  }
-  for (const child of children.flat()) {
-    if (child) node.append(child)
-  }
-  return node
 }
 
 export class PropertiesPanel {
