@@ -36,6 +36,7 @@ def _story(instance) -> list[dict]:
                    | {e.detail.get("assignee") for e in events
                       if e.event == "assigned" and e.detail and e.detail.get("assignee")})
     titles = {t.id: t.title for t in instance.tasks}
+    by_id = {t.id: t for t in instance.tasks}
     story = []
     for event in events:
         if event.event == "completed" and event.task_id is None:
@@ -51,8 +52,17 @@ def _story(instance) -> list[dict]:
                 assignee = event.detail.get("assignee")
                 what += f" to {names.get(assignee, assignee)}"
         story.append({"at": event.at, "when": long_date(event.at) + f" {event.at:%H:%M}",
-                      "what": what})
+                      "what": what, "answers": _answers(event, by_id.get(event.task_id))})
     return story
+
+
+def _answers(event, task) -> list[tuple[str, str]]:
+    """What a step submitted (or tried to, before an error), in its form's own words."""
+    detail = event.detail or {}
+    data = detail.get("data") if event.event == "completed" else detail.get("submitted")
+    if not data or task is None:
+        return []
+    return form_render.summarise(forms.task_form(task), data, forms.task_form(task, ui=True))
 
 
 def _gathered(instance, current_id: str) -> list[dict]:

@@ -92,3 +92,11 @@ def test_a_case_stopped_by_an_error_is_retried_from_its_page(app, browser, as_us
     assert "The case is running again" in done
     assert "Taylor Quinn (Manager) retried the case after its error" in done
     assert "Retry</button>" not in done
+
+
+def test_the_history_shows_what_each_step_submitted_in_the_form_words(browser, marp_case):
+    page = browser("manager").get(f"/cases/{marp_case['id']}").get_data(as_text=True)
+    history = page[page.index(">History</h2>"):]
+    assert "What was submitted" in history
+    assert "How old is the child or young person?" in history and ">14<" in history
+    assert "request_kind" not in history  # labels, not field names
