@@ -30,7 +30,7 @@ class Instances(MethodView):
         user = signed_in_user()
         query = instances.query_visible(
             user, args.get("process_model"), args.get("status"), args.get("child_ref"),
-            args["overdue"])
+            args["overdue"], args.get("team"))
         page = paginate(query, args["page"], args["per_page"])
         for instance in page["items"]:  # a list shows each child's name and data
             audit.note("instance", instance.id, instance.child_ref)

@@ -145,6 +145,8 @@ class Instance(Schema):
     updated_at = fields.DateTime(required=True)
     completed_at = fields.DateTime(allow_none=True)
     error_message = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)  # the team and service the case belongs to
+    service = fields.String(allow_none=True)
     tasks = fields.List(fields.Nested(TaskSummary), required=True)
     listing = fields.Nested(Listing, allow_none=True)  # set on a single instance's read
 
@@ -155,6 +157,7 @@ class InstanceQuery(PageQuery):
         ["running", "waiting", "completed", "suspended", "terminated", "error"]))
     child_ref = fields.String()
     overdue = fields.Boolean(load_default=False)
+    team = fields.String()
 
 
 class InstancePage(Schema):

@@ -78,7 +78,7 @@ def _start(version, started_by: str, subject: dict, data: dict,
 
 
 def query_visible(user: User, process_model: str | None = None, status: str | None = None,
-                  child_ref: str | None = None, overdue: bool = False):
+                  child_ref: str | None = None, overdue: bool = False, team: str | None = None):
     query = db.select(ProcessInstance).where(access.visible_instances(user))
     if process_model:
         query = query.where(ProcessInstance.process_key == process_model)
@@ -86,6 +86,8 @@ def query_visible(user: User, process_model: str | None = None, status: str | No
         query = query.where(ProcessInstance.status == status)
     if child_ref:
         query = query.where(ProcessInstance.child_ref == child_ref)
+    if team:
+        query = query.where(ProcessInstance.team == team)
     if overdue:
         query = query.where(exists().where(
             HumanTask.instance_id == ProcessInstance.id, HumanTask.status == TaskStatus.READY,

@@ -75,12 +75,11 @@ def _filters() -> dict:
 
 
 def _query(user: User, f: dict):
-    query = instances.query_visible(user, f["pathway"], f["status"], f["child_ref"], f["overdue"])
+    query = instances.query_visible(user, f["pathway"], f["status"], f["child_ref"], f["overdue"],
+                                    f["team"])
     if f["assignee"]:
         query = query.where(ProcessInstance.id.in_(db.select(HumanTask.instance_id).where(
             HumanTask.status == TaskStatus.READY, HumanTask.assignee == f["assignee"])))
-    if f["team"]:
-        query = query.where(ProcessInstance.team == f["team"])
     if f["started_from"]:
         query = query.where(ProcessInstance.started_at >= datetime.combine(
             f["started_from"], time(0), LONDON))

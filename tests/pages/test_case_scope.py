@@ -68,11 +68,14 @@ def test_the_team_manager_of_another_team_cannot_reassign(as_user, cases):
     assert own.status_code == 200 and own.json["assignee"] == "social_worker_2"
 
 
-def test_the_list_filters_by_team_and_the_csv_names_it(browser, cases):
+def test_the_list_filters_by_team_and_the_csv_names_it(browser, as_user, cases):
     assert _listed(browser, "head_of_service", "?team=Locality+Team+B") == {"C-B1"}
     rows = list(csv.DictReader(io.StringIO(browser("manager").get("/cases.csv?team=Locality+Team+A")
                                            .get_data(as_text=True))))
     assert [(r["child_ref"], r["team"]) for r in rows] == [("C-A1", "Locality Team A")]
+    api = as_user("head_of_service").get("/api/v1/process-instances?team=Locality+Team+B").json
+    assert [(i["subject"]["child_ref"], i["team"], i["service"]) for i in api["items"]] == [
+        ("C-B1", "Locality Team B", "Locality Services")]
     page = browser("head_of_service").get("/cases").get_data(as_text=True)
     assert '<option value="Locality Team B">' in page
     assert "Children in Care" not in page  # not a team of any case they may see
