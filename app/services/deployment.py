@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from app import audit
 from app.engine.parsing import BpmnProblems, Problem
 from app.engine.validation import validate_model
 from app.extensions import db
@@ -70,6 +71,7 @@ def deploy_xml(xml: bytes | str, deployed_by: str, change_note: str | None = Non
     )
     db.session.add(version)
     db.session.flush()
+    audit.note("process_model", f"{version.key} v{version.version}", None)
     return version, True
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from jsonschema import Draft202012Validator, SchemaError
 
+from app import audit
 from app.extensions import db
 from app.models import FormVersion, utcnow
 from app.services.errors import Invalid
@@ -105,4 +106,5 @@ def save(path: str, text: str, saved_by: str, change_note: str | None = None) ->
         saved_by=saved_by, change_note=change_note)
     db.session.add(version)
     db.session.flush()
+    audit.note("form", f"{path} v{version.version}", None)
     return version

@@ -203,3 +203,16 @@ def test_the_modeler_offers_forms_saved_in_the_browser(owner):
     page = owner.get("/models/marp/edit").get_data(as_text=True)
     assert "extra/note.schema.json" in page
     assert "marp/tm-review.schema.json" in page  # and those in forms/
+
+
+def test_the_audit_trail_records_who_changed_a_diagram_or_a_form(app, owner, as_user):
+    _second_marp(app)  # as "tester", outside a request: not a person's change in the trail
+    owner.post("/forms", {"path": "extra/note.schema.json", "is_new": "1", "content": json.dumps(
+        {"type": "object", "properties": {"note": {"type": "string", "title": "Note"}}})})
+    edited = MARP.replace('name="Team manager review"', 'name="TM review"')
+    api = as_user("process_owner")
+    assert api.client.post("/api/v1/process-models/marp/versions", data=edited, headers={
+        **api.headers, "Content-Type": "application/xml"}).status_code == 201
+    events = as_user("auditor").get("/api/v1/audit-events?actor=process_owner").json["items"]
+    assert {(e["object_type"], e["object_id"], e["action"]) for e in events} >= {
+        ("form", "extra/note.schema.json v1", "change"), ("process_model", "marp v3", "change")}
