@@ -20,3 +20,11 @@ def for_instance(instance_id: str) -> list[HistoryEvent]:
         db.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
         .order_by(HistoryEvent.at, HistoryEvent.id)
     ))
+
+
+def latest(instance_id: str, event: str) -> HistoryEvent | None:
+    """The case's most recent event of one kind."""
+    return db.session.scalar(
+        db.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id,
+                                      HistoryEvent.event == event)
+        .order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc()).limit(1))

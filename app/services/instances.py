@@ -192,8 +192,7 @@ def retry(user: User, instance_id: str) -> ProcessInstance:
     instance = _controlled(user, instance_id)
     if instance.status != InstanceStatus.ERROR:
         raise Conflict(f"The instance is {instance.status}, not stopped by an error")
-    failed = next((e for e in reversed(history.for_instance(instance.id))
-                   if e.event == "error"), None)
+    failed = history.latest(instance.id, "error")
     detail = (failed.detail or {}) if failed else {}
     for task in instance.tasks:
         if (task.status == TaskStatus.READY and task.name == detail.get("task")

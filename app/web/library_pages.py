@@ -53,6 +53,14 @@ def _counts() -> dict[int, dict[str, int]]:
     return counts
 
 
+def _versions(key: str) -> list:
+    """The model's versions, oldest first; 404 for a model that was never deployed."""
+    versions = deployment.versions_of(key)
+    if not versions:
+        abort(404)
+    return versions
+
+
 @bp.get("/models")
 @page_login_required
 def index():
@@ -70,9 +78,7 @@ def index():
 @page_login_required
 def model(key: str):
     process_owner()
-    versions = deployment.versions_of(key)
-    if not versions:
-        abort(404)
+    versions = _versions(key)
     counts = _counts()
     return render_template("library/model.html", key=key, latest=versions[-1],
                            versions=list(reversed(versions)), counts=counts)
@@ -101,9 +107,7 @@ def _version_arg(key: str, name: str):
 @page_login_required
 def diff(key: str):
     process_owner()
-    versions = deployment.versions_of(key)
-    if not versions:
-        abort(404)
+    versions = _versions(key)
     old, new = _version_arg(key, "from"), _version_arg(key, "to")
     if old is None or new is None:
         flash("Choose two versions of this diagram to compare.", "error")

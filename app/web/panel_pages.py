@@ -92,12 +92,19 @@ def _reason(errors: dict, field: str) -> str:
     return reason
 
 
-@bp.post("/meetings/<meeting_id>/cancel")
-@page_login_required
-def cancel(meeting_id: str):
+def _changer(meeting_id: str):
+    """The signed-in chair, administrator or manager and the meeting they would change;
+    refused before any form is read."""
     user, found = signed_in_user(), _found(meeting_id)
     if not user.role_keys & meeting_changes.CHANGERS:
         abort(403)
+    return user, found
+
+
+@bp.post("/meetings/<meeting_id>/cancel")
+@page_login_required
+def cancel(meeting_id: str):
+    user, found = _changer(meeting_id)
     errors: dict[str, str] = {}
     reason = _reason(errors, "cancel_reason")
     if errors:
@@ -117,9 +124,7 @@ def cancel(meeting_id: str):
 @bp.post("/meetings/<meeting_id>/chase")
 @page_login_required
 def chase(meeting_id: str):
-    user, found = signed_in_user(), _found(meeting_id)
-    if not user.role_keys & meeting_changes.CHANGERS:
-        abort(403)
+    user, found = _changer(meeting_id)
     asked = meeting_changes.chase(user, found)
     db.session.commit()
     flash(f"{asked} {'person was' if asked == 1 else 'people were'} asked for missing papers "
@@ -130,9 +135,7 @@ def chase(meeting_id: str):
 @bp.post("/meetings/<meeting_id>/move")
 @page_login_required
 def move(meeting_id: str):
-    user, found = signed_in_user(), _found(meeting_id)
-    if not user.role_keys & meeting_changes.CHANGERS:
-        abort(403)
+    user, found = _changer(meeting_id)
     errors: dict[str, str] = {}
     try:
         new_day = date(int(request.form.get("starts_on-year", "")),
