@@ -15,7 +15,7 @@ from tests.e2e.conftest import assert_accessible, screenshot, sign_in, sign_out,
 
 pytestmark = pytest.mark.e2e
 
-MIWG = ROOT.parent / "shared" / "corpus" / "miwg"
+MIWG = ROOT / "tests" / "data" / "miwg"
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 NEW_NAME = "Prepare the MARP request (renamed)"
@@ -124,8 +124,8 @@ def test_a_broken_condition_is_listed_selects_its_flow_and_blocks_deploy(new_pag
 
 
 def test_the_miwg_reference_diagrams_are_there():
-    # They come with shared/ beside the repository; without them the test below would
-    # quietly run no case at all.
+    # They are copied into the repository (tests/data/miwg, CC BY 3.0); without them the test
+    # below would quietly run no case at all.
     assert len(list(MIWG.glob("*.bpmn"))) == 21, f"the MIWG diagrams are missing from {MIWG}"
 
 

@@ -1,4 +1,4 @@
-"""Diagrams drawn by other tools (the BPMN MIWG test suite in ../shared/corpus/miwg): the
+"""Diagrams drawn by other tools (the BPMN MIWG test suite, copied into tests/data/miwg): the
 engine cannot run them as they are, and validation must say why of a named element each time,
 so the modeler can select it."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from app.engine.validation import validate_model
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus" / "miwg"
+CORPUS = Path(__file__).parents[1] / "data" / "miwg"
 DIAGRAMS = sorted(CORPUS.glob("*.bpmn"))
 FORMS = Path(__file__).parents[2] / "forms"
 
