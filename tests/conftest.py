@@ -89,6 +89,8 @@ def app(database_url, forms_dir):
     with app.app_context():  # panels are configuration: tests that edit them are undone
         app.config["TEST_PANELS"] = [dict(row._mapping) for row in db.session.execute(
             Panel.__table__.select())]
+        # The demo users: anyone else a test makes is removed after it (whatever their team).
+        app.config["TEST_LAST_DEMO_USER"] = db.session.scalar(db.select(db.func.max(User.id)))
     yield app
     with app.app_context():
         db.session.remove()
@@ -108,9 +110,9 @@ def clean_database(app):
         for table in RESET_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         db.session.execute(text("DELETE FROM process_model_versions WHERE deployed_by <> 'system'"))
-        db.session.execute(text(
-            "DELETE FROM user_roles WHERE user_id IN (SELECT id FROM users WHERE team = 'test')"))
-        db.session.execute(text("DELETE FROM users WHERE team = 'test'"))
+        last = {"last": app.config["TEST_LAST_DEMO_USER"]}
+        db.session.execute(text("DELETE FROM user_roles WHERE user_id > :last"), last)
+        db.session.execute(text("DELETE FROM users WHERE id > :last"), last)
         for row in app.config["TEST_PANELS"]:
             db.session.execute(Panel.__table__.update().where(
                 Panel.__table__.c.key == row["key"]).values(**row))

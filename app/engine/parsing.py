@@ -64,6 +64,9 @@ class UserTaskSpec:
     # A panel's decision: which of the form's fields hold the outcome, conditions, return
     # date and actions, copied onto the case's item on the meeting's agenda.
     decision_fields: dict[str, str] | None = None
+    # Segregation of duties: "initiator" and/or ids of earlier steps whose doer may not do
+    # this one (an approval must not be given by the person who asked).
+    separate_from: tuple[str, ...] = ()
 
 
 @dataclass
@@ -190,6 +193,8 @@ def describe_user_task(task_spec) -> UserTaskSpec:
         due_date=props.get("dueDate"),
         due_rule=props.get("dueRule"),
         decision_fields=_decision_fields(props),
+        separate_from=tuple(re.split(r"[\s,]+", props.get("separateFrom", "").strip()))
+        if props.get("separateFrom", "").strip() else (),
     )
 
 

@@ -146,6 +146,10 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element,
             error = check_expression(task.assign_to)
             if error:
                 problem(f"assignTo {task.assign_to!r}: {error}")
+        for name in task.separate_from:
+            if name != "initiator" and name not in model.user_tasks:
+                problem(f"separateFrom names {name!r}, which is neither 'initiator' nor a user "
+                        "task of this diagram")
     return problems
 
 

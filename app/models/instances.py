@@ -111,6 +111,11 @@ class HumanTask(db.Model):
     # Denormalised from the instance so the inbox is one indexed table scan, no joins.
     process_key: Mapped[str] = mapped_column(sa.String(120))
     subject: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The case's team (kept in step when the case moves), so that team-bound work is offered
+    # within the team from the inbox's own index.
+    team: Mapped[str | None] = mapped_column(sa.String(80))
+    # People the step's separateFrom keeps away from it, worked out when it became ready.
+    not_for: Mapped[list | None] = mapped_column(JSONType)
 
     instance: Mapped[ProcessInstance] = relationship(back_populates="tasks")
 

@@ -1,9 +1,40 @@
-"""Who may see and do what. Role keys come from lane names (see engine.parsing.role_key)."""
+"""Who may see and do what: the one rule for pages, API, registers, CSV, reminders and agendas.
+
+Role keys come from lane names (see engine.parsing.role_key). The rule (issue 15), written
+before the code and asserted by tests/test_access_rule.py and the authorisation matrix:
+
+Seeing a case (and everything on it: its tasks, history, documents, diagram):
+  - oversight roles (manager, process_owner) see every case;
+  - anyone sees a case they started, or whose step they hold or have done;
+  - a team manager sees the cases of the teams they manage; a service manager or head of
+    service sees the cases of the service they lead;
+  - the panels' own roles (chair, administrator) see a case while it is, or was, listed for a
+    meeting (panel roles are council-wide);
+  - anyone sees a case with an open step in their reach (below): offered to them, or held by
+    a colleague in the same role and team (who is working on it is shown; a claim is 409).
+  Having done a step in some role long ago, or holding a role some case once needed, is not
+  enough: that was the leak.
+
+Being offered (and allowed to claim and do) an open step: its role is yours and, for a
+team-bound role (TEAM_BOUND_ROLES: social worker and team manager unless configured), the
+case belongs to one of your teams (the team you are in, or one you manage). A step assigned
+to someone is theirs alone. A step marked `separateFrom` in its diagram is never offered to,
+assigned to or done by the person it names (the initiator, or whoever did a named step).
+
+Moving a case to another team: managers of its current team or service (and the manager
+role, which oversees every case).
+
+Where a person's teams and services come from is in three functions below (`member_teams`,
+`managed_teams`, `led_services`): the people-and-teams data feeds this rule through them.
+"""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, true
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
-from app.models import HumanTask, ProcessInstance, User
+from app.extensions import db
+from app.models import HumanTask, MeetingItem, ProcessInstance, TaskStatus, User
 
 # Roles that oversee every instance, whatever its team.
 OVERSIGHT_ROLES = frozenset({"manager", "process_owner"})
@@ -14,11 +45,39 @@ SERVICE_SCOPE_ROLES = frozenset({"service_manager", "head_of_service"})
 # "team_manager or above" in the API contract.
 ASSIGNER_ROLES = frozenset({"team_manager", "service_manager", "head_of_service", "manager"})
 INSTANCE_CONTROL_ROLES = frozenset({"manager", "process_owner"})
-
+# Work in these roles is offered only within the case's team (configurable).
+DEFAULT_TEAM_BOUND_ROLES = ("social_worker", "team_manager")
 
 # Changes diagrams and forms: the process library, the modeler, deploying.
 PROCESS_OWNER_ROLE = "process_owner"
 
+# The chair and administrator read every case listed for their panels' meetings.
+PANEL_ROLES = frozenset({"panel_chair", "panel_administrator"})
+
+
+def team_bound_roles() -> frozenset[str]:
+    configured = (current_app.config.get("TEAM_BOUND_ROLES") if has_app_context() else None)
+    return frozenset(configured if configured is not None else DEFAULT_TEAM_BOUND_ROLES)
+
+
+# --- where a person's teams and services come from -------------------------------------
+
+def member_teams(user: User) -> set[str]:
+    """The teams whose team-bound work the user is offered: their own and those they manage."""
+    return ({user.team} if user.team else set()) | managed_teams(user)
+
+
+def managed_teams(user: User) -> set[str]:
+    """Teams whose every case the user sees as their manager."""
+    return {user.team} if user.team and user.role_keys & TEAM_SCOPE_ROLES else set()
+
+
+def led_services(user: User) -> set[str]:
+    """Services whose every case the user sees as a service manager or head of service."""
+    return {user.service} if user.service and user.role_keys & SERVICE_SCOPE_ROLES else set()
+
+
+# --- roles ------------------------------------------------------------------------------
 
 def owns_processes(user: User | None) -> bool:
     return user is not None and PROCESS_OWNER_ROLE in user.role_keys
@@ -28,12 +87,12 @@ def oversees(user: User) -> bool:
     return bool(user.role_keys & OVERSIGHT_ROLES)
 
 
-# The chair and administrator read every case listed for their panel's meetings.
-PANEL_ROLES = frozenset({"panel_chair", "panel_administrator"})
+def sits_on_panels(user: User) -> bool:
+    return bool(user.role_keys & PANEL_ROLES)
 
 
 def sees_whole_agenda(user: User) -> bool:
-    return oversees(user) or bool(user.role_keys & PANEL_ROLES)
+    return oversees(user) or sits_on_panels(user)
 
 
 def can_assign(user: User) -> bool:
@@ -44,47 +103,101 @@ def can_control_instances(user: User) -> bool:
     return bool(user.role_keys & INSTANCE_CONTROL_ROLES)
 
 
-def _scope(user: User) -> tuple[str | None, str | None]:
-    """The team and the service whose every case the user may see (None: not by team)."""
-    team = user.team if user.role_keys & TEAM_SCOPE_ROLES else None
-    service = user.service if user.role_keys & SERVICE_SCOPE_ROLES else None
-    return team, service
+# --- the rule as SQL --------------------------------------------------------------------
+
+def open_steps_in_reach(user: User, task=HumanTask) -> ColumnElement[bool]:
+    """A WHERE clause on HumanTask (or an alias of it): open steps in the user's roles (within
+    the case's team for team-bound roles). Unassigned, they are offered to the user; held by a
+    colleague, the user sees who is working on them (and a claim is told so: 409)."""
+    bound = team_bound_roles()
+    roles = user.role_keys
+    free = [r for r in roles if r not in bound]
+    teams = member_teams(user)
+    clauses = []
+    if free:
+        clauses.append(task.role.in_(sorted(free)))
+    tied = sorted(roles & bound)
+    if tied and teams:
+        clauses.append(and_(task.role.in_(tied), task.team.in_(sorted(teams))))
+    if not clauses:
+        return false()
+    return and_(task.status == TaskStatus.READY, or_(*clauses))
 
 
 def visible_instances(user: User) -> ColumnElement[bool]:
-    """A WHERE clause: instances the user started, or with a task in their roles or hands,
-    or belonging to the team or service they manage."""
+    """A WHERE clause on ProcessInstance: the cases the user may see (the rule above)."""
     if oversees(user):
         return true()
+    # An alias, so that the clause also works inside a query that itself reads HumanTask.
+    step = aliased(HumanTask)
     involved = exists().where(
-        HumanTask.instance_id == ProcessInstance.id,
-        or_(HumanTask.role.in_(user.role_keys), HumanTask.assignee == user.username,
-            HumanTask.completed_by == user.username),
+        step.instance_id == ProcessInstance.id,
+        or_(step.assignee == user.username, step.completed_by == user.username,
+            open_steps_in_reach(user, step)),
     )
     clauses = [ProcessInstance.started_by == user.username, involved]
-    team, service = _scope(user)
-    if team:
-        clauses.append(ProcessInstance.team == team)
-    if service:
-        clauses.append(ProcessInstance.service == service)
+    teams, services = managed_teams(user), led_services(user)
+    if teams:
+        clauses.append(ProcessInstance.team.in_(sorted(teams)))
+    if services:
+        clauses.append(ProcessInstance.service.in_(sorted(services)))
+    if sits_on_panels(user):
+        clauses.append(exists().where(MeetingItem.instance_id == ProcessInstance.id))
     return or_(*clauses)
 
 
+# --- the rule for one record ------------------------------------------------------------
+
+def can_see(user: User, instance_id: str) -> bool:
+    if oversees(user):
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        ProcessInstance.id == instance_id, visible_instances(user)))))
+
+
 def manages(user: User, instance: ProcessInstance) -> bool:
-    """The case belongs to the team or service the user manages."""
-    team, service = _scope(user)
-    return bool((team and instance.team == team) or (service and instance.service == service))
+    """The case belongs to a team the user manages or a service they lead."""
+    return bool((instance.team and instance.team in managed_teams(user))
+                or (instance.service and instance.service in led_services(user)))
+
+
+def can_move_team(user: User, instance: ProcessInstance) -> bool:
+    return "manager" in user.role_keys or manages(user, instance)
 
 
 def can_view_task(user: User, task: HumanTask) -> bool:
-    # The case (a lazy load per task) is read only for someone who manages a team or service.
-    return (
-        oversees(user) or task.role in user.role_keys
-        or user.username in (task.assignee, task.completed_by)
-        or (_scope(user) != (None, None) and manages(user, task.instance))
-    )
+    """A step is seen by whoever may see its case."""
+    if oversees(user) or user.username in (task.assignee, task.completed_by):
+        return True
+    return can_see(user, task.instance_id)
+
+
+def excluded_from(task: HumanTask) -> set[str]:
+    """People the step's `separateFrom` keeps away from it (worked out when it became ready)."""
+    return set(task.not_for or ())
+
+
+def holds_role_for(user: User, task: HumanTask) -> bool:
+    """The step's role is the user's and, if team-bound, the case is one of their teams'."""
+    if task.role not in user.role_keys:
+        return False
+    return task.role not in team_bound_roles() or task.team in member_teams(user)
 
 
 def can_work_on(user: User, task: HumanTask) -> bool:
-    """Holds the task's role or is its named assignee (whether it is free is checked apart)."""
-    return task.assignee == user.username or task.role in user.role_keys
+    """May claim and do the step (whether someone else holds it is checked apart)."""
+    if user.username in excluded_from(task):
+        return False
+    return task.assignee == user.username or holds_role_for(user, task)
+
+
+def may_be_assigned(user: User, task: HumanTask) -> str | None:
+    """Why the user may not be handed the step, or None if they may."""
+    if not user.active:
+        return f"{user.display_name} no longer works here"
+    if user.username in excluded_from(task):
+        return (f"{user.display_name} made the request or did an earlier step this one must be "
+                "kept apart from; choose someone else")
+    if not holds_role_for(user, task):
+        return f"{user.display_name} does not do this step for this case's team"
+    return None

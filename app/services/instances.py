@@ -166,9 +166,9 @@ def teams() -> dict[str, str | None]:
 def change_team(user: User, instance_id: str, team: str | None) -> ProcessInstance:
     """Hand a case to another team (and that team's service): its managers see it from then
     on. A case belongs to its starter's team until someone moves it."""
-    get_visible(user, instance_id)
-    if not access.can_assign(user):
-        raise Forbidden("Only a team manager or above may move a case to another team")
+    if not access.can_move_team(user, get_visible(user, instance_id)):
+        raise Forbidden("Only a manager of the case's team or service may move it to another "
+                        "team")
     known = teams()
     if team not in known:
         raise Invalid("Unknown team", {"team": ["Choose one of the teams in the list"]})
@@ -180,6 +180,9 @@ def change_team(user: User, instance_id: str, team: str | None) -> ProcessInstan
     history.record(instance.id, "team_changed", user.username,
                    detail={"from": instance.team, "to": team})
     instance.team, instance.service = team, known[team]
+    for task in instance.tasks:  # its open work is offered in the new team from now on
+        if task.status == TaskStatus.READY:
+            task.team = team
     instance.updated_at = utcnow()
     return instance
 

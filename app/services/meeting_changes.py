@@ -142,7 +142,7 @@ def chase(user: User, meeting: Meeting) -> int:
         for task in row["instance"].tasks:
             if task.status != TaskStatus.READY or task.role in access.PANEL_ROLES:
                 continue
-            people = [task.assignee] if task.assignee else reminders.role_holders(task.role)
+            people = reminders.offered_to(task)
             message = (f"Papers needed: “{task.title}” for {name} must be done before "
                        f"{meeting.panel.name} on {when:%-d %B %Y}.")
             for username in people:

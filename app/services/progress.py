@@ -76,6 +76,18 @@ def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
     return str(value) if value else None
 
 
+def _kept_apart(instance: ProcessInstance, spec: UserTaskSpec) -> list[str] | None:
+    """Who the step's separateFrom names: the case's initiator, and whoever did the named
+    earlier steps (the instance's tasks are loaded already; no query)."""
+    if not spec.separate_from:
+        return None
+    people = {instance.started_by} if "initiator" in spec.separate_from else set()
+    people |= {t.completed_by for t in instance.tasks
+               if t.name in spec.separate_from and t.status == TaskStatus.COMPLETED
+               and t.completed_by}
+    return sorted(people)
+
+
 def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: UserTaskSpec,
               now: datetime) -> HumanTask:
     return HumanTask(
@@ -85,7 +97,7 @@ def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: U
         due_rule=spec.due_rule,
         form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,
         instructions=spec.instructions, process_key=instance.process_key,
-        subject=instance.subject or {},
+        subject=instance.subject or {}, team=instance.team, not_for=_kept_apart(instance, spec),
     )
 
 

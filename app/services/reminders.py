@@ -19,12 +19,12 @@ from app.models import (
     HumanTask,
     Notification,
     NotificationKind,
-    ProcessInstance,
     Role,
     TaskStatus,
     User,
     utcnow,
 )
+from app.services import access
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,13 @@ def role_holders(role: str) -> list[str]:
         db.select(User.username).join(User.roles).where(Role.key == role, User.active)))
 
 
-def _team_managers(username: str) -> list[str]:
-    team = db.session.scalar(db.select(User.team).where(User.username == username))
-    if not team:
+def _team_managers(task: HumanTask) -> list[str]:
+    """The managers of the case's team (access.managed_teams), not of whoever holds it."""
+    if not task.team:
         return []
-    return [name for name in db.session.scalars(
-        db.select(User.username).join(User.roles).where(
-            Role.key == MANAGER_ROLE, User.team == team, User.active))
-        if name != username]
+    return [user.username for user in db.session.scalars(
+        db.select(User).join(User.roles).where(Role.key == MANAGER_ROLE, User.active))
+        if task.team in access.managed_teams(user) and user.username != task.assignee]
 
 
 def notify(task: HumanTask, username: str, kind: str, message: str) -> Notification | None:
@@ -64,8 +63,13 @@ def _already(kind: str):
     return db.select(Notification.task_id).where(Notification.kind == kind)
 
 
-def _who(task: HumanTask) -> list[str]:
-    return [task.assignee] if task.assignee else role_holders(task.role or "")
+def offered_to(task: HumanTask) -> list[str]:
+    """Its holder, or everyone it is offered to (the role, within the team if team-bound)."""
+    if task.assignee:
+        return [task.assignee]
+    return [user.username for user in db.session.scalars(
+        db.select(User).join(User.roles).where(Role.key == task.role, User.active))
+        if access.holds_role_for(user, task) and user.username not in access.excluded_from(task)]
 
 
 def _case(task: HumanTask) -> str:
@@ -86,19 +90,18 @@ def run(moment: datetime | None = None) -> list[Notification]:
     for task in _ready(HumanTask.due_at > moment, HumanTask.due_at <= moment + lead,
                        HumanTask.id.not_in(_already(NotificationKind.DUE_SOON))):
         message = f"“{task.title}” for {_case(task)} is due {long_date(task.due_at)}."
-        made += [notify(task, name, NotificationKind.DUE_SOON, message) for name in _who(task)]
+        made += [notify(task, name, NotificationKind.DUE_SOON, message)
+                 for name in offered_to(task)]
     for task in _ready(HumanTask.due_at <= moment,
                        HumanTask.id.not_in(_already(NotificationKind.OVERDUE))):
         when = long_date(task.due_at)
         message = f"“{task.title}” for {_case(task)} was due {when} and is overdue."
-        made += [notify(task, name, NotificationKind.OVERDUE, message) for name in _who(task)]
-        holder = task.assignee or db.session.scalar(
-            db.select(ProcessInstance.started_by).where(ProcessInstance.id == task.instance_id))
+        made += [notify(task, name, NotificationKind.OVERDUE, message) for name in offered_to(task)]
         held_by = f"held by {task.assignee}" if task.assignee else "not yet claimed"
         escalation = (f"Overdue in your team: “{task.title}” for {_case(task)}, {held_by}, "
                       f"was due {when}.")
         made += [notify(task, manager, NotificationKind.ESCALATION, escalation)
-                 for manager in _team_managers(holder)]
+                 for manager in _team_managers(task)]
     db.session.commit()
     send_emails(moment)
     return [note for note in made if note is not None]

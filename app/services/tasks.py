@@ -23,7 +23,13 @@ def _queues(user: User, filter_: str) -> list:
         # query matches the partial index ix_human_tasks_inbox_claimable.
         unassigned = and_(HumanTask.status == literal_column("'ready'"),
                           HumanTask.assignee.is_(None))
-        queues += [and_(unassigned, HumanTask.role == role) for role in sorted(user.role_keys)]
+        bound, teams = access.team_bound_roles(), sorted(access.member_teams(user))
+        for role in sorted(user.role_keys):
+            queue = and_(unassigned, HumanTask.role == role)
+            if role in bound:  # offered within the case's team only (access.py)
+                queue = and_(queue, HumanTask.team.in_(teams)) if teams else None
+            if queue is not None:
+                queues.append(queue)
     return queues
 
 
@@ -57,6 +63,8 @@ def inbox(user: User, filter_: str = "all", overdue: bool = False, page: int = 1
         rows += db.session.scalars(db.select(HumanTask).where(queue)
                                    .order_by(HumanTask.due_sort, HumanTask.id).limit(needed))
     rows.sort(key=lambda task: (task.due_sort, task.id))
+    # A step kept apart from this person (they made the request) is not offered to them.
+    rows = [task for task in rows if user.username not in access.excluded_from(task)]
     return {"items": rows[(page - 1) * per_page:needed], "total": total}
 
 
@@ -72,8 +80,11 @@ def get_visible(user: User, task_id: str) -> HumanTask:
 
 
 def _require_workable(user: User, task: HumanTask) -> None:
+    if user.username in access.excluded_from(task):
+        raise Forbidden("You made this request or did an earlier step that this one must be "
+                        "kept apart from: someone else must do it")
     if not access.can_work_on(user, task):
-        raise Forbidden("This task is for another role")
+        raise Forbidden("This task is for another role or team")
 
 
 def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
@@ -89,6 +100,8 @@ def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
         raise Conflict(f"This task is already {task.status}")
     if event == "claimed" and task.assignee not in (None, user.username):
         raise Conflict(f"This task is held by {task.assignee}")
+    if event in ("claimed", "assigned") and task.assignee == assignee:
+        return task  # already theirs: nothing happened, so nothing is recorded
     task.assignee = assignee
     history.record(task.instance_id, event, user.username, task, detail)
     return task
@@ -102,8 +115,10 @@ def claim(user: User, task_id: str) -> HumanTask:
 
 def release(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
-    if task.assignee != user.username and not access.can_assign(user):
-        raise Forbidden("Only the holder or a manager may release this task")
+    if task.assignee != user.username and not (
+            access.can_assign(user) and (access.manages(user, task.instance)
+                                         or access.oversees(user))):
+        raise Forbidden("Only the holder or a manager of this case's team may release this task")
     return _hand_over(user, task, None, "released")
 
 
@@ -111,9 +126,14 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     task = get_visible(user, task_id)
     if not access.can_assign(user):
         raise Forbidden("Only a team manager or above may assign tasks")
+    if not (access.manages(user, task.instance) or access.oversees(user)):
+        raise Forbidden("Only a manager of this case's team or service may assign its tasks")
     assignee = db.session.scalar(db.select(User).where(User.username == username))
     if assignee is None or not assignee.active:
         raise Invalid("Unknown user", {"username": [f"There is no active user {username!r}"]})
+    refused = access.may_be_assigned(assignee, task)
+    if refused:
+        raise Invalid("Cannot assign to this person", {"username": [refused]})
     return _hand_over(user, task, username, "assigned", {"assignee": username})
 
 

@@ -175,9 +175,12 @@ def case(instance_id: str):
     user = _reader()
     instance = _case(user, instance_id)
     ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
-    candidates = {t.id: db.session.scalars(
+    # Only people who may be handed the step: its role, the case's team for team-bound
+    # roles, never someone it must be kept apart from.
+    candidates = {t.id: [person for person in db.session.scalars(
         db.select(User).where(User.active, User.roles.any(Role.key == t.role))
-        .order_by(User.display_name)).all() for t in ready}
+        .order_by(User.display_name)) if access.may_be_assigned(person, t) is None]
+        for t in ready}
     listing = panels.current_listing(instance.id)
     pathway = deployment.latest_version(instance.process_key)
     return render_template(
@@ -185,8 +188,11 @@ def case(instance_id: str):
         pathway=pathway.name if pathway else instance.process_key,
         holders=_names({t.assignee for t in ready if t.assignee}), listing=listing,
         story=_story(instance), gathered=_gathered(instance, ""),
-        documents=letters.for_instance(instance.id), can_assign=access.can_assign(user),
-        teams=[t for t in instances.teams() if t != instance.team],
+        documents=letters.for_instance(instance.id),
+        can_assign=access.can_assign(user) and (access.manages(user, instance)
+                                                or access.oversees(user)),
+        teams=[t for t in instances.teams() if t != instance.team]
+        if access.can_move_team(user, instance) else [],
         can_control=access.can_control_instances(user), long_date=long_date, deadline=deadline)
 
 

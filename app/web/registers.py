@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template
+from sqlalchemy import true
 
 from app import audit
 from app.engine.working_days import today
@@ -41,12 +42,12 @@ def _label(schema_file: str, path: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def unmet_needs() -> list[dict]:
+def unmet_needs(user) -> list[dict]:
     rows = []
     decisions = db.session.execute(
         db.select(HumanTask, ProcessInstance).join(ProcessInstance)
         .where(HumanTask.process_key == "placement_forum_2", HumanTask.name == "record_decision",
-               HumanTask.status == TaskStatus.COMPLETED)
+               HumanTask.status == TaskStatus.COMPLETED, access.visible_instances(user))
         .order_by(HumanTask.completed_at))
     for task, instance in decisions:
         data = task.submitted_data or {}
@@ -72,11 +73,12 @@ TRACKER_FIELDS = [
     ("tracking_meeting_date", "Next meeting"), ("legal_flags", "Legal checks")]
 
 
-def tracker_log() -> list[dict]:
+def tracker_log(user) -> list[dict]:
     rows = []
     for instance in db.session.scalars(
             db.select(ProcessInstance).where(ProcessInstance.process_key == "placement_forum_3",
-                                             ProcessInstance.status.in_(InstanceStatus.OPEN))
+                                             ProcessInstance.status.in_(InstanceStatus.OPEN),
+                                             access.visible_instances(user))
             .order_by(ProcessInstance.started_at)):
         data = instance.data or {}
         row = {"instance_id": instance.id, "child_ref": instance.child_ref or "",
@@ -114,8 +116,7 @@ def _noted(rows: list[dict]) -> None:
 @bp.get("/registers/unmet-needs")
 @page_login_required
 def unmet_needs_page():
-    _reader()
-    rows = unmet_needs()
+    rows = unmet_needs(_reader())
     _noted(rows)
     return render_template("web/unmet_needs.html", rows=rows)
 
@@ -123,8 +124,7 @@ def unmet_needs_page():
 @bp.get("/registers/unmet-needs.csv")
 @page_login_required
 def unmet_needs_csv():
-    _reader()
-    rows = unmet_needs()
+    rows = unmet_needs(_reader())
     _noted(rows)
     return _csv(rows, ["recorded_on", "child_ref", "name", "review_kind", "gap", "detail"],
                 "unmet-needs")
@@ -133,8 +133,7 @@ def unmet_needs_csv():
 @bp.get("/registers/placement-tracking")
 @page_login_required
 def tracker_page():
-    _reader()
-    rows = tracker_log()
+    rows = tracker_log(_reader())
     _noted(rows)
     return render_template("web/tracker_log.html", rows=rows, fields=TRACKER_FIELDS)
 
@@ -142,8 +141,7 @@ def tracker_page():
 @bp.get("/registers/placement-tracking.csv")
 @page_login_required
 def tracker_csv():
-    _reader()
-    rows = tracker_log()
+    rows = tracker_log(_reader())
     _noted(rows)
     return _csv(rows, [f for f, _t in TRACKER_FIELDS], "placement-tracking")
 
@@ -154,11 +152,12 @@ BUDGET_FIELDS = [("child_ref", "Child"), ("name", "Name"), ("request_type", "Req
                  ("ending_soon", "Ends within 28 days")]
 
 
-def commissioning_budget(today: str) -> list[dict]:
+def commissioning_budget(user, today: str) -> list[dict]:
     """Committed spend per approved commissioned placement or service, from CTMP decisions."""
     rows = []
     for instance in db.session.scalars(
-            db.select(ProcessInstance).where(ProcessInstance.process_key == "ctmp")
+            db.select(ProcessInstance).where(ProcessInstance.process_key == "ctmp",
+                                             _budget_scope(user))
             .order_by(ProcessInstance.started_at)):
         data = instance.data or {}
         if not data.get("funding_end") or data.get("ctmp_decision") not in (
@@ -177,17 +176,26 @@ def commissioning_budget(today: str) -> list[dict]:
     return rows
 
 
+COMMISSIONING_ROLE = "commissioning_officer"
+
+
+def _budget_scope(user):
+    """Commissioning holds the council's whole commissioning budget; everyone else reads the
+    rows of the cases they may see (access.py), like every other register."""
+    return true() if COMMISSIONING_ROLE in user.role_keys else access.visible_instances(user)
+
+
 def _budget_reader():
     user = signed_in_user()
-    if not user.role_keys & (READERS | {"commissioning_officer"}):
+    if not user.role_keys & (READERS | {COMMISSIONING_ROLE}):
         abort(403)
+    return user
 
 
 @bp.get("/registers/commissioning-budget")
 @page_login_required
 def budget_page():
-    _budget_reader()
-    rows = commissioning_budget(today())
+    rows = commissioning_budget(_budget_reader(), today())
     _noted(rows)
     total = sum(r["committed_spend"] or 0 for r in rows if not r["ended"])
     return render_template("web/budget.html", rows=rows, fields=BUDGET_FIELDS, total=total)
@@ -196,7 +204,6 @@ def budget_page():
 @bp.get("/registers/commissioning-budget.csv")
 @page_login_required
 def budget_csv():
-    _budget_reader()
-    rows = commissioning_budget(today())
+    rows = commissioning_budget(_budget_reader(), today())
     _noted(rows)
     return _csv(rows, [f for f, _t in BUDGET_FIELDS], "commissioning-budget")

@@ -73,7 +73,7 @@ def test_two_claims_one_wins(app, as_user, round_):
     _, task_id = _second_task(as_user)
     a = as_user("team_manager")
     with app.app_context():  # a second team manager, so both claimants hold the role
-        make_user("team_manager_b", ["team_manager"])
+        make_user("team_manager_b", ["team_manager"], team="Locality Team A")
     b = as_user("team_manager_b")
     responses = _race([lambda: a.post(f"/api/v1/tasks/{task_id}/claim"),
                        lambda: b.post(f"/api/v1/tasks/{task_id}/claim")])
@@ -85,7 +85,7 @@ def test_two_claims_one_wins(app, as_user, round_):
 def test_claim_racing_a_completion(app, as_user):
     _, task_id = _second_task(as_user)
     with app.app_context():
-        make_user("team_manager_b", ["team_manager"])
+        make_user("team_manager_b", ["team_manager"], team="Locality Team A")
     a, b = as_user("team_manager"), as_user("team_manager_b")
     responses = _race([
         lambda: a.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"outcome": "finish"}}),
