@@ -9,7 +9,7 @@ from lxml import etree
 
 from app.engine.parsing import NSMAP, role_key
 from app.extensions import db
-from app.models import ProcessInstance, Role, User
+from app.models import ProcessInstance, Role, Service, Team, User
 from app.services import instances
 from app.services.auth import hash_password
 
@@ -27,17 +27,22 @@ DISPLAY_NAMES = {
     "team_manager_2": "Dana Okafor (Team Manager)",
     "social_worker_3": "Lee Marsh (Social Worker)",
     "head_of_service": "Kim Adeyemi (Head of Service)",
+    "administrator": "Chris Noor (Administrator)",
 }
 # Two locality teams in one service, so that managers' views are scoped as in a council.
 SERVICE = "Locality Services"
-COUNCIL_WIDE = ("manager", "process_owner", "auditor")  # no team, no service
+COUNCIL_WIDE = ("manager", "process_owner", "auditor", "administrator")  # no team or service
+DEMO_TEAMS = ("Locality Team A", "Locality Team B")  # keys and names alike
 TEAMS = {"team_manager_2": "Locality Team B", "social_worker_3": "Locality Team B",
          "head_of_service": None} | dict.fromkeys(COUNCIL_WIDE)
 SYSTEM_ROLE = "system"
 EXTRA_USERS = {"social_worker_2": ["social_worker"], "process_owner": ["process_owner"],
                "manager": ["manager"], "auditor": ["auditor"],
                "team_manager_2": ["team_manager"], "social_worker_3": ["social_worker"],
-               "head_of_service": ["head_of_service"]}
+               "head_of_service": ["head_of_service"], "administrator": ["administrator"]}
+# Managers of teams and leaders of services, by role.
+MANAGES_OWN_TEAM = "team_manager"
+LEADS_SERVICE = ("service_manager", "head_of_service")
 
 
 def lane_roles(processes_dir: Path) -> dict[str, str]:
@@ -55,11 +60,17 @@ def lane_roles(processes_dir: Path) -> dict[str, str]:
 def seed(processes_dir: Path, password: str) -> list[str]:
     """Create missing roles and demo users; returns the usernames created."""
     wanted = lane_roles(processes_dir)
-    for key in ("process_owner", "manager", "auditor", "head_of_service"):
+    for key in ("process_owner", "manager", "auditor", "head_of_service", "administrator"):
         wanted.setdefault(key, key.replace("_", " ").title())
     for key, name in wanted.items():
         if db.session.get(Role, key) is None:
             db.session.add(Role(key=key, name=name))
+    db.session.flush()
+    service = db.session.get(Service, SERVICE) or Service(key=SERVICE, name=SERVICE)
+    db.session.add(service)
+    for key in DEMO_TEAMS:
+        if db.session.get(Team, key) is None:
+            db.session.add(Team(key=key, name=key, service_key=SERVICE))
     db.session.flush()
     # Nobody holds "system": it marks pathways that only the service itself begins.
     users = {key: [key] for key in wanted if key != SYSTEM_ROLE} | EXTRA_USERS
@@ -68,14 +79,17 @@ def seed(processes_dir: Path, password: str) -> list[str]:
     for username, role_keys in users.items():
         if db.session.scalar(db.select(User).where(User.username == username)) is not None:
             continue
-        db.session.add(User(
+        team = TEAMS.get(username, DEMO_TEAMS[0])
+        user = User(
             username=username,
             display_name=DISPLAY_NAMES.get(username, username.replace("_", " ").title()),
-            password_hash=hashed, team=TEAMS.get(username, "Locality Team A"),
-            service=None if username in COUNCIL_WIDE else SERVICE,
-            email=f"{username}@panelflow.example",
-            roles=[db.session.get(Role, k) for k in role_keys],
-        ))
+            password_hash=hashed, team=team, email=f"{username}@panelflow.example",
+            roles=[db.session.get(Role, k) for k in role_keys])
+        if MANAGES_OWN_TEAM in role_keys and team:
+            user.managed_teams = [db.session.get(Team, team)]
+        if set(role_keys) & set(LEADS_SERVICE):
+            user.led_services = [service]
+        db.session.add(user)
         created.append(username)
     return created
 

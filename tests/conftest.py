@@ -23,7 +23,7 @@ from sqlalchemy import text
 from app import create_app, deploy_processes
 from app.demo import seed
 from app.extensions import db
-from app.models import Panel, User
+from app.models import Panel, Service, Team, User
 from app.services.auth import issue_token
 from tests.diagrams import NOTE_SCHEMA
 
@@ -89,8 +89,10 @@ def app(database_url, forms_dir):
     with app.app_context():  # panels are configuration: tests that edit them are undone
         app.config["TEST_PANELS"] = [dict(row._mapping) for row in db.session.execute(
             Panel.__table__.select())]
-        # The demo users: anyone else a test makes is removed after it (whatever their team).
+        # The demo users, teams and services: whatever else a test makes is removed after it.
         app.config["TEST_LAST_DEMO_USER"] = db.session.scalar(db.select(db.func.max(User.id)))
+        app.config["TEST_TEAMS"] = list(db.session.scalars(db.select(Team.key)))
+        app.config["TEST_SERVICES"] = list(db.session.scalars(db.select(Service.key)))
     yield app
     with app.app_context():
         db.session.remove()
@@ -111,13 +113,32 @@ def clean_database(app):
             db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         db.session.execute(text("DELETE FROM process_model_versions WHERE deployed_by <> 'system'"))
         last = {"last": app.config["TEST_LAST_DEMO_USER"]}
-        db.session.execute(text("DELETE FROM user_roles WHERE user_id > :last"), last)
+        for table in ("user_roles", "team_managers", "service_leads"):
+            db.session.execute(text(f"DELETE FROM {table} WHERE user_id > :last"), last)  # noqa: S608
         db.session.execute(text("DELETE FROM users WHERE id > :last"), last)
+        db.session.execute(db.delete(Team).where(Team.key.not_in(app.config["TEST_TEAMS"])))
+        db.session.execute(db.delete(Service).where(
+            Service.key.not_in(app.config["TEST_SERVICES"])))
         for row in app.config["TEST_PANELS"]:
             db.session.execute(Panel.__table__.update().where(
                 Panel.__table__.c.key == row["key"]).values(**row))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A second, empty database of the same kind as this run's."""
+    if os.environ.get("PANELFLOW_TEST_DB", "sqlite") == "postgresql":
+        name = f"panelflow_restore_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        yield f"{base}/{name}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
 
 
 @pytest.fixture

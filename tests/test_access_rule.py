@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import HumanTask, Role, User
+from app.models import HumanTask
 from tests.factories import make_user
 from tests.pages.conftest import Browser
 
@@ -26,10 +26,8 @@ SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").
 OTHER_SERVICE = "Children in Care Service"
 
 
-def _user(username: str, roles: list[str], service: str | None = OTHER_SERVICE) -> None:
-    user = make_user(username, roles)  # in a team called 'test'
-    user.service = service
-    db.session.commit()
+def _user(username: str, roles: list[str], service: str = OTHER_SERVICE) -> None:
+    make_user(username, roles, team=f"test-{service}", service=service)
 
 
 @pytest.fixture
@@ -188,8 +186,8 @@ def test_an_assignee_must_hold_the_steps_role(as_user, cases):
 def requester_who_approves(app):
     """Someone who is both a social worker and a service manager, in service 1."""
     with app.app_context():
-        _user("sw_and_sm", ["social_worker", "service_manager"], service="Locality Service")
-        _user("tm_test", ["team_manager"], service="Locality Service")
+        _user("sw_and_sm", ["social_worker", "service_manager"], service="Locality Services")
+        _user("tm_test", ["team_manager"], service="Locality Services")
         db.session.remove()
 
 
@@ -233,10 +231,6 @@ def test_registers_follow_the_rule(app, as_user, people):
         started = as_user(starter).post("/api/v1/process-instances", json={
             "process_model": "placement_forum_3", "subject": {"child_ref": child, "name": child}})
         assert started.status_code == 201, started.json
-    with app.app_context():
-        hos_c = db.session.scalar(db.select(User).where(User.username == "hos_c"))
-        hos_c.roles.append(db.session.get(Role, "head_of_service"))
-        db.session.commit()
     for reader, sees in (("head_of_service", {"C-PF3-A"}), ("hos_c", {"C-PF3-C"}),
                          ("manager", {"C-PF3-A", "C-PF3-C"})):
         page = Browser(app)

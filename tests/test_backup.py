@@ -2,35 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 
-import psycopg
-import pytest
 from flask_migrate import upgrade
 
 from app import create_app
 from app.engine.specs import SPECS
 from app.extensions import db
-from tests.conftest import PG_ADMIN_URL, ROOT, ApiClient
+from tests.conftest import ROOT, ApiClient
 
 SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """A second, empty database of the same kind as this run's."""
-    if os.environ.get("PANELFLOW_TEST_DB", "sqlite") == "postgresql":
-        name = f"panelflow_restore_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        yield f"{base}/{name}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
 
 
 def test_backup_and_restore_round_trip(app, as_user, empty_database, forms_dir, tmp_path):

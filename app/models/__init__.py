@@ -12,7 +12,16 @@ from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
 from app.models.processes import FormVersion, ProcessModelVersion
 from app.models.types import utcnow
-from app.models.users import ApiToken, Role, User, user_roles
+from app.models.users import (
+    ApiToken,
+    Role,
+    Service,
+    Team,
+    User,
+    service_leads,
+    team_managers,
+    user_roles,
+)
 
 __all__ = [
     "ApiToken",
@@ -31,8 +40,12 @@ __all__ = [
     "ProcessInstance",
     "ProcessModelVersion",
     "Role",
+    "Service",
+    "Team",
     "TaskStatus",
     "User",
+    "service_leads",
+    "team_managers",
     "user_roles",
     "utcnow",
 ]

@@ -17,6 +17,44 @@ user_roles = sa.Table(
 )
 
 
+# Who manages which teams (a team manager may manage more than one) and who leads which
+# services (a head of service or service manager): what app/services/access.py reads.
+team_managers = sa.Table(
+    "team_managers",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_key", sa.ForeignKey("teams.key", ondelete="CASCADE"), primary_key=True),
+)
+service_leads = sa.Table(
+    "service_leads",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_key", sa.ForeignKey("services.key", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+
+class Service(db.Model):
+    """A service of the council's children's social care (e.g. Locality Services)."""
+
+    __tablename__ = "services"
+
+    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Team(db.Model):
+    """A team, in one service. A case belongs to a team (ProcessInstance.team is its key)."""
+
+    __tablename__ = "teams"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    service_key: Mapped[str | None] = mapped_column(sa.ForeignKey("services.key"))
+
+    service: Mapped[Service | None] = relationship(lazy="joined")
+
+
 class Role(db.Model):
     __tablename__ = "roles"
 
@@ -31,16 +69,25 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    team: Mapped[str | None] = mapped_column(sa.String(80))
-    service: Mapped[str | None] = mapped_column(sa.String(120))  # the teams a head of service leads
+    team: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.key"))  # the team they are in
     email: Mapped[str | None] = mapped_column(sa.String(254))  # for reminders, if any
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    team_row: Mapped[Team | None] = relationship(lazy="selectin", viewonly=True)
+    managed_teams: Mapped[list[Team]] = relationship(secondary=team_managers, lazy="selectin")
+    led_services: Mapped[list[Service]] = relationship(secondary=service_leads, lazy="selectin")
 
     @property
     def role_keys(self) -> set[str]:
         return {role.key for role in self.roles}
+
+    @property
+    def service(self) -> str | None:
+        """The service of their team, or else the first service they lead."""
+        if self.team_row is not None and self.team_row.service_key:
+            return self.team_row.service_key
+        return self.led_services[0].key if self.led_services else None
 
 
 class ApiToken(db.Model):

@@ -68,13 +68,18 @@ def member_teams(user: User) -> set[str]:
 
 
 def managed_teams(user: User) -> set[str]:
-    """Teams whose every case the user sees as their manager."""
-    return {user.team} if user.team and user.role_keys & TEAM_SCOPE_ROLES else set()
+    """Teams whose every case the user sees as their manager (the team_managers table)."""
+    if not user.role_keys & TEAM_SCOPE_ROLES:
+        return set()
+    return {team.key for team in user.managed_teams}
 
 
 def led_services(user: User) -> set[str]:
-    """Services whose every case the user sees as a service manager or head of service."""
-    return {user.service} if user.service and user.role_keys & SERVICE_SCOPE_ROLES else set()
+    """Services whose every case the user sees as a service manager or head of service (the
+    service_leads table)."""
+    if not user.role_keys & SERVICE_SCOPE_ROLES:
+        return set()
+    return {service.key for service in user.led_services}
 
 
 # --- roles ------------------------------------------------------------------------------

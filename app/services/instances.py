@@ -9,7 +9,7 @@ from app import audit
 from app.engine import workflows
 from app.engine.specs import SPECS
 from app.extensions import db
-from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, Team, User, utcnow
 from app.services import access, deployment, history, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
 
@@ -153,14 +153,9 @@ def terminate(user: User, instance_id: str, reason: str | None = None) -> Proces
 
 
 def teams() -> dict[str, str | None]:
-    """Every team someone active works in, with its service."""
-    found: dict[str, str | None] = {}
-    for team, service in db.session.execute(
-            db.select(User.team, User.service).where(User.active, User.team.is_not(None))
-            .distinct().order_by(User.team)):
-        if found.get(team) is None:
-            found[team] = service
-    return found
+    """Every team (its key), with its service's key, in the order of their names."""
+    return {team.key: team.service_key
+            for team in db.session.scalars(db.select(Team).order_by(Team.name, Team.key))}
 
 
 def change_team(user: User, instance_id: str, team: str | None) -> ProcessInstance:

@@ -24,9 +24,7 @@ def _start(as_user, username: str, child_ref: str) -> str:
 def cases(app, as_user) -> dict[str, str]:
     """One MARP request from each locality team, and one from a worker in another service."""
     with app.app_context():
-        outsider = make_user("sw_elsewhere", ["social_worker"])
-        outsider.service = "Children in Care Service"  # team 'test' so it is cleaned up
-        db.session.commit()
+        make_user("sw_elsewhere", ["social_worker"], service="Children in Care Service")
         db.session.remove()
     return {"A": _start(as_user, "social_worker", "C-A1"),
             "B": _start(as_user, "social_worker_3", "C-B1"),
@@ -88,8 +86,8 @@ def test_the_dashboard_counts_overdue_work_by_the_case_team(app, browser, cases,
     assert "/cases?team=Locality+Team+B&amp;overdue=1" in page
     assert "Children in Care" not in page
     with app.app_context():
-        assert db.session.scalar(db.select(User.service).where(
-            User.username == "team_manager_2")) == "Locality Services"
+        assert db.session.scalar(db.select(User).where(
+            User.username == "team_manager_2")).service == "Locality Services"
         db.session.remove()
 
 
