@@ -17,7 +17,12 @@ from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
 from app.services import instances, letters, minutes, panels
-from app.services.deployment import deploy_directory
+from app.services.deployment import (
+    START_DEPLOY,
+    FileDeploy,
+    deploy_directory,
+    forms_kept_from_browser,
+)
 
 log = logging.getLogger(__name__)
 DEV_SECRET = "development-only-secret-not-for-production"  # noqa: S105 - dev/test only
@@ -55,22 +60,35 @@ def _check_secret(app: Flask) -> None:
     raise RuntimeError("SECRET_KEY must be set outside development")
 
 
-def deploy_processes(app: Flask) -> list[tuple[str, int, bool]]:
-    """Deploy changed diagrams from processes/; skipped until the tables exist."""
+def deploy_processes(app: Flask) -> list[FileDeploy]:
+    """Deploy changed diagrams from processes/; skipped until the tables exist.
+
+    What it did is logged (a version kept because a person deployed it, as a warning) and
+    returned; create_app keeps it in app.extensions, so that `flask deploy`, which starts the
+    app first, can say it.
+    """
     with app.app_context():
         if not inspect(db.engine).has_table("process_model_versions"):
             log.warning("Database not migrated yet; diagrams not deployed")
             return []
         try:
             results = deploy_directory(Path(app.config["PROCESSES_DIR"]))
+            kept_forms = forms_kept_from_browser(Path(app.config["FORMS_DIR"]))
             db.session.commit()
-            return results
         except IntegrityError:
             db.session.rollback()  # another worker deployed the same version first
             return []
         except BpmnProblems:
             db.session.rollback()
             raise
+    for result in results:
+        if result.kept_by is not None:
+            log.warning("Start-up: %s", result.describe())
+        elif result.created:
+            log.info("Start-up: %s", result.describe())
+    for form in kept_forms:
+        log.warning("Start-up: %s", form.describe())
+    return results
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -97,7 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     if app.config["DEPLOY_ON_START"]:
-        deploy_processes(app)
+        app.extensions[START_DEPLOY] = deploy_processes(app)
     if app.config["RUN_SCHEDULER"]:
         start_in_background(app)
     return app

@@ -13,7 +13,7 @@ from app import backup, demo
 from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.scheduler import run_forever
-from app.services.deployment import deploy_directory
+from app.services.deployment import START_DEPLOY, deploy_directory, forms_kept_from_browser
 from app.services.model_export import export_models
 from app.services.timers import run_due
 
@@ -21,7 +21,11 @@ from app.services.timers import run_due
 @click.command("deploy")
 @with_appcontext
 def deploy_command() -> None:
-    """Deploy every changed diagram under processes/ as a new version."""
+    """Deploy every changed diagram under processes/ as a new version, except over a version
+    a person deployed in the browser (said, with how to export it)."""
+    # The app deploys processes/ when it starts (PANELFLOW_DEPLOY_ON_START), which it did
+    # just before this command ran: say what that did rather than "current" for it.
+    on_start = {r.key: r for r in current_app.extensions.get(START_DEPLOY, []) if r.created}
     try:
         results = deploy_directory(Path(current_app.config["PROCESSES_DIR"]))
     except BpmnProblems as exc:
@@ -31,8 +35,14 @@ def deploy_command() -> None:
                        f"line {problem.line})", err=True)
         raise SystemExit(1) from None
     db.session.commit()
-    for key, version, created in results:
-        click.echo(f"{key}: version {version} {'deployed' if created else 'unchanged'}")
+    for result in results:
+        started = on_start.get(result.key)
+        if started is not None and not result.created and started.version == result.version:
+            click.echo(started.describe(" as the app started"))
+        else:
+            click.echo(result.describe())
+    for form in forms_kept_from_browser(Path(current_app.config["FORMS_DIR"])):
+        click.echo(form.describe())
 
 
 @click.command("export-models")

@@ -94,3 +94,60 @@ NOTE_SCHEMA = {
     },
     "required": ["outcome"],
 }
+
+
+def review_loop(key: str = "review_loop") -> str:
+    """Start → request (social worker) → review (team manager) → returned? → back to request,
+    or → end. The review's form also shows the request's summary."""
+    lane_sw = "".join(f"<bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in ("start", "request"))
+    lane_tm = "".join(f"<bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in ("review", "gw", "end"))
+    return HEADER + (
+        f'<bpmn:process id="{key}" name="Test {key}" isExecutable="true">'
+        '<bpmn:laneSet id="lanes">'
+        f'<bpmn:lane id="lane_sw" name="Social Worker">{lane_sw}</bpmn:lane>'
+        f'<bpmn:lane id="lane_tm" name="Team Manager">{lane_tm}</bpmn:lane>'
+        "</bpmn:laneSet>"
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        + user_task("request", "Request", "test/request.schema.json",
+                    '<spiffworkflow:property name="assignTo" value="initiator"/>',
+                    "<bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>",
+                    "<bpmn:outgoing>f2</bpmn:outgoing>")
+        + user_task("review", "Review", "test/review.schema.json", "",
+                    "<bpmn:incoming>f2</bpmn:incoming>", "<bpmn:outgoing>f3</bpmn:outgoing>")
+        + '<bpmn:exclusiveGateway id="gw" default="f4"><bpmn:incoming>f3</bpmn:incoming>'
+        '<bpmn:outgoing>f4</bpmn:outgoing><bpmn:outgoing>f5</bpmn:outgoing></bpmn:exclusiveGateway>'
+        '<bpmn:endEvent id="end"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="request"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="request" targetRef="review"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="gw"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="gw" targetRef="request"/>'
+        '<bpmn:sequenceFlow id="f5" sourceRef="gw" targetRef="end"><bpmn:conditionExpression>'
+        'outcome == "accept"</bpmn:conditionExpression></bpmn:sequenceFlow>'
+        "</bpmn:process></bpmn:definitions>"
+    )
+
+
+REQUEST_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "title": "Request",
+    "properties": {
+        "summary": {"type": "string", "title": "Summary", "maxLength": 200},
+        "plan": {"type": "string", "title": "Plan", "maxLength": 200},
+    },
+    "required": ["summary"],
+}
+
+REVIEW_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "title": "Review",
+    "properties": {
+        "summary": {"type": "string", "title": "Summary", "readOnly": True},
+        "outcome": {"type": "string", "title": "Outcome",
+                    "oneOf": [{"const": "accept", "title": "Accept"},
+                              {"const": "return", "title": "Return it"}]},
+        "comments": {"type": "string", "title": "Comments", "maxLength": 200},
+    },
+    "required": ["outcome"],
+}

@@ -92,7 +92,7 @@ def test_deploy_command_is_idempotent(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["deploy"])
     assert result.exit_code == 0, result.output
-    assert "marp: version 1 unchanged" in result.output
+    assert "marp: version 1 is current (marp.bpmn unchanged)" in result.output
 
 
 def test_seed_demo_is_idempotent_and_refused_in_production(app, as_user):

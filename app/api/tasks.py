@@ -9,7 +9,7 @@ from app.api.errors import error_responses
 from app.extensions import db
 from app.models import TaskStatus
 from app.security import signed_in_user
-from app.services import forms, tasks
+from app.services import forms, rounds, tasks
 
 blp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks")
 
@@ -40,7 +40,7 @@ class TaskView(MethodView):
         detail["form"] = {"schema": forms.task_form(task),
                           "ui_schema": forms.task_form(task, ui=True)}
         if task.status == TaskStatus.READY:
-            detail["data"] = task.instance.data or {}
+            detail["data"] = rounds.prefill(task)
         else:
             detail["data"] = task.submitted_data or {}
         detail["instructions"] = task.instructions

@@ -6,7 +6,7 @@ specs, or a list of problems each tied to an element and a line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -67,6 +67,9 @@ class UserTaskSpec:
     # Segregation of duties: "initiator" and/or ids of earlier steps whose doer may not do
     # this one (an approval must not be given by the person who asked).
     separate_from: tuple[str, ...] = ()
+    # The user tasks whose decision sends the work straight back into this one (a request
+    # returned to be amended); see `returns_into`.
+    returned_from: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -198,6 +201,87 @@ def describe_user_task(task_spec) -> UserTaskSpec:
     )
 
 
+# Elements the work passes straight through on its way from one user task to the next; any
+# other element (a timer or message to wait for, a call activity, another task) starts anew.
+_PASS_THROUGH = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway",
+                           "complexGateway", "scriptTask", "serviceTask", "businessRuleTask",
+                           "intermediateThrowEvent"})
+_DECISIONS = frozenset({"exclusiveGateway", "inclusiveGateway", "complexGateway"})
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _back_edges(nodes: dict[str, str], edges: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """The flows that go back to an element already on the way from a start event (a loop)."""
+    back: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    starts = [n for n, kind in nodes.items() if kind == "startEvent"] + sorted(nodes)
+    for root in starts:
+        if root in seen:
+            continue
+        seen.add(root)
+        on_path = {root}
+        stack = [(root, iter(edges.get(root, ())))]
+        while stack:
+            node, successors = stack[-1]
+            following = next(successors, None)
+            if following is None:
+                stack.pop()
+                on_path.discard(node)
+            elif following in on_path:
+                back.add((node, following))
+            elif following not in seen:
+                seen.add(following)
+                on_path.add(following)
+                stack.append((following, iter(edges.get(following, ()))))
+    return back
+
+
+def returns_into(root: etree._Element) -> dict[str, frozenset[str]]:
+    """For each user task, the user tasks that can send the work straight back into it.
+
+    A return is a decision (an exclusive or inclusive gateway) taken after user task R that
+    leads, through nothing that waits, back along a loop into user task T (R ≠ T): the
+    request R reviewed goes back to the step that wrote it, to be amended. When T comes round
+    in any other way (a review after a resubmission, the next meeting, the next visit), it
+    is a new round and opens without its own earlier answers.
+    """
+    found: dict[str, set[str]] = {}
+    for container in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
+        nodes = {el.get("id"): _local(el) for el in container
+                 if isinstance(el.tag, str) and el.get("id") and _local(el) not in (
+                     "sequenceFlow", "laneSet", "documentation", "extensionElements")}
+        edges: dict[str, list[str]] = {}
+        for el in container:
+            if not isinstance(el.tag, str):
+                continue
+            if _local(el) == "sequenceFlow":
+                edges.setdefault(el.get("sourceRef"), []).append(el.get("targetRef"))
+            elif _local(el) == "boundaryEvent" and el.get("attachedToRef"):
+                edges.setdefault(el.get("attachedToRef"), []).append(el.get("id"))
+        back = _back_edges(nodes, edges)
+        for reviewer, kind in nodes.items():
+            if kind != "userTask":
+                continue
+            stack = [(reviewer, False)]
+            visited = set()
+            while stack:
+                node, decided = stack.pop()
+                for following in edges.get(node, ()):
+                    kind_next = nodes.get(following)
+                    if kind_next == "userTask":
+                        if decided and following != reviewer and (node, following) in back:
+                            found.setdefault(following, set()).add(reviewer)
+                    elif kind_next in _PASS_THROUGH:
+                        state = (following, decided or kind_next in _DECISIONS)
+                        if state not in visited:
+                            visited.add(state)
+                            stack.append(state)
+    return {task: frozenset(reviewers) for task, reviewers in found.items()}
+
+
 def _all_specs(parsed_spec, subprocess_specs: dict):
     yield parsed_spec
     yield from subprocess_specs.values()
@@ -241,11 +325,13 @@ def parse_model(xml: bytes | str) -> ParsedModel:
     description = " ".join(" ".join(docs).split()) or None
     user_tasks = {}
     start_roles: set[str] = set()
+    returns = returns_into(root)
     for each in _all_specs(spec, subprocess_specs):
         for task_spec in each.task_specs.values():
             if isinstance(task_spec, UserTask):
                 described = describe_user_task(task_spec)
-                user_tasks[described.name] = described
+                user_tasks[described.name] = replace(
+                    described, returned_from=returns.get(described.name, frozenset()))
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and task_spec.lane:
             start_roles.add(role_key(task_spec.lane))

@@ -7,6 +7,7 @@ halves what each instance stores and skips rebuilding the spec on every step.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,11 +118,21 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyUserTask]:
     ]
 
 
-def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict) -> None:
-    """Merge the submitted data into the task and run on until the workflow waits."""
+def task_data(workflow: BpmnWorkflow, engine_task_id: str) -> dict:
+    """The data a task holds now (what it inherited from the steps before it)."""
+    task = workflow.get_task_from_id(UUID(engine_task_id))
+    return dict(task.data) if task is not None else {}
+
+
+def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict,
+                       forget: Iterable[str] = ()) -> None:
+    """Merge the submitted data into the task, less the keys in `forget` (answers an earlier
+    round of the step gave that this one did not), and run on until the workflow waits."""
     task = workflow.get_task_from_id(UUID(engine_task_id))
     if task is None or task.state != TaskState.READY:
         raise EngineError(f"task {engine_task_id} is not ready in the engine")
+    for key in forget:
+        task.data.pop(key, None)
     task.data.update(data)
     try:
         task.run()

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
 from app.services import access, forms, history, instances, meeting_changes, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.rounds import unanswered_own
 
 
 def _queues(user: User, filter_: str) -> list:
@@ -177,7 +178,9 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
         history.record(instance.id, "claimed", user.username, task)
     workflow, model = progress.load(instance)
     try:
-        workflows.complete_user_task(workflow, task.engine_task_id, data)
+        forget = unanswered_own(
+            task, workflows.task_data(workflow, task.engine_task_id), data)
+        workflows.complete_user_task(workflow, task.engine_task_id, data, forget)
     except workflows.EngineError as exc:
         raise instances.mark_error(instance.id, user.username, str(exc),
                                    {"task": task.name, "submitted": data}) from None

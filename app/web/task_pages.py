@@ -7,7 +7,7 @@ from app import audit
 from app.extensions import db
 from app.models import TaskStatus, User
 from app.security import signed_in_user
-from app.services import access, deployment, forms, history, letters, tasks
+from app.services import access, deployment, forms, history, letters, rounds, tasks
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.web import form_render
 from app.web.display import deadline, long_date
@@ -118,7 +118,7 @@ def task(task_id: str):
         values = current.draft_data
     else:
         schema = forms.task_form(current)
-        values = forms.keep_form_fields(schema, current.instance.data or {})
+        values = forms.keep_form_fields(schema, rounds.prefill(current))
     return _render(current, user, values, {})
 
 

@@ -186,7 +186,7 @@ def test_running_cases_keep_their_forms_and_the_next_deploy_brings_the_new_one(
         saved.get_data(as_text=True)
     assert title_seen()[1] == before == old_title  # saved, not yet deployed
     with app.app_context():  # as `flask deploy` does (as "tester", so it is cleaned up)
-        deployed = {key: (number, created) for key, number, created in
+        deployed = {r.key: (r.version, r.created) for r in
                     deployment.deploy_directory(ROOT / "processes", deployed_by="tester")}
         db.session.commit()
         db.session.remove()

@@ -285,3 +285,57 @@ def test_listing_at_another_meeting_moves_the_agenda_item_with_the_case(app, as_
     assert chair.get(f"/api/v1/meetings/{first}").json["items"] == []
     [item] = chair.get(f"/api/v1/meetings/{listing['meeting_id']}").json["items"]
     assert item["decision"]["outcome"] == "approved"
+
+
+def _ready_detail(case: Case, task: str) -> dict:
+    [summary] = [t for t in case.instance()["tasks"]
+                 if t["name"] == task and t["status"] == "ready"]
+    return case.clients[ROLES[task]].get(f"/api/v1/tasks/{summary['id']}").json
+
+
+def test_a_resubmitted_request_reaches_a_review_that_opens_without_its_last_decision(case):
+    case.do("prepare_request")
+    case.do("tm_review", "tm_review__return")
+    returned = _ready_detail(case, "prepare_request")
+    # The social worker amends their own request: it opens with what they wrote.
+    assert returned["data"]["needs_summary"] == SAMPLES["prepare_request"]["needs_summary"]
+    case.do("prepare_request")
+
+    review = _ready_detail(case, "tm_review")
+    assert "tm_review_outcome" not in review["data"]
+    assert "tm_comments" not in review["data"]
+    # The request it reviews is there: the social worker's resubmitted answers.
+    assert review["data"]["needs_summary"] == SAMPLES["prepare_request"]["needs_summary"]
+
+    response = case.clients["team_manager"].post(
+        f"/api/v1/tasks/{review['id']}/complete", json={"data": {"tm_review_outcome": "endorse"}})
+    assert response.status_code == 200, response.json
+    assert response.json["instance"]["data"]["tm_review_outcome"] == "endorse"
+    assert "tm_comments" not in response.json["instance"]["data"]
+    history = case.clients["team_manager"].get(
+        f"/api/v1/process-instances/{case.id}/history").json
+    endorsed = [e for e in history if e["event"] == "completed" and e["task_name"] == "tm_review"]
+    assert endorsed[-1]["detail"]["data"] == {"tm_review_outcome": "endorse"}
+
+    # The service manager's own second round after a return opens empty too.
+    case.do("sm_approval", "sm_approval__returned")
+    case.do("prepare_request")
+    case.do("tm_review")
+    approval = _ready_detail(case, "sm_approval")
+    assert "sm_approval_outcome" not in approval["data"]
+    assert "sm_comments" not in approval["data"]
+    assert approval["data"]["tm_comments"] == SAMPLES["tm_review"]["tm_comments"]
+
+
+def test_a_relisted_request_is_decided_afresh(case):
+    _to_listing(case)
+    case.tick(MEETING_DAY)
+    case.do("record_decision", "record_decision__deferred")
+    case.do("distribute_minutes")
+    case.do("provide_further_info")
+    approval = _ready_detail(case, "sm_approval")
+    assert "sm_approval_outcome" not in approval["data"]
+    case.do("sm_approval")
+    listing = _ready_detail(case, "list_for_panel")
+    assert "panel_slot_time" not in listing["data"]
+    assert listing["data"]["panel_meeting_date"] == "2026-12-22"

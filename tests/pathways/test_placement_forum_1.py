@@ -149,3 +149,17 @@ def test_homeless_16_17_is_heard_within_10_days_and_not_after(walk):
     instance = too_late.instance()
     assert instance["status"] == "completed"
     assert instance["data"]["homeless_too_late"] is True
+
+
+def test_the_resubmitted_request_is_reviewed_afresh(walk):
+    case = walk()
+    case.do("tm_review", "tm_review__return")
+    manager = case.clients["team_manager"]
+    worker = case.clients["social_worker"]
+    returned = worker.get(f"/api/v1/tasks/{case.task('prepare_request')['id']}").json["data"]
+    assert returned["needs_summary"] == ANSWERS["prepare_request"]["needs_summary"]
+    case.do("prepare_request")
+    review = manager.get(f"/api/v1/tasks/{case.task('tm_review')['id']}").json
+    assert "tm_outcome" not in review["data"] and "tm_comments" not in review["data"]
+    instance = case.do("tm_review")  # endorsed, with no comment this time
+    assert "tm_comments" not in instance["data"]

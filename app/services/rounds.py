@@ -1,0 +1,67 @@
+"""A step that comes round again: what it opens with, and what it no longer records.
+
+Loops are common: a reviewer returns a request and reviews the resubmission; a panel defers
+and decides again at the next meeting; a visit or a tracking meeting recurs. Each round of a
+step is a new judgement, so it opens with what the case knows now *except* the answers this
+step itself gave in an earlier round (its last outcome and comments), and whatever of its own
+form it leaves unanswered this time is cleared rather than inherited from that round.
+
+One kind of round is different: a request sent straight back to the step that wrote it, to be
+amended (see `parsing.returns_into`). That step opens with its own answers, to change.
+
+A field belongs to whichever step submitted it last: when a reviewer's form also shows a
+field that the requester wrote and has since resubmitted, the value is the requester's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import HumanTask, TaskStatus
+from app.services import progress
+
+
+def _done(task: HumanTask) -> list[HumanTask]:
+    """The case's other completed steps, in the order they were completed."""
+    done = [t for t in task.instance.tasks
+            if t.status == TaskStatus.COMPLETED and t.id != task.id and t.completed_at]
+    return sorted(done, key=lambda t: t.completed_at)
+
+
+def own_earlier_answers(task: HumanTask, values: dict[str, Any]) -> set[str]:
+    """The keys of `values` still holding what an earlier round of this same step submitted,
+    which no other step has submitted since."""
+    last_writer: dict[str, HumanTask] = {}
+    for earlier in _done(task):
+        for key in earlier.submitted_data or {}:
+            last_writer[key] = earlier
+    return {key for key, writer in last_writer.items()
+            if writer.name == task.name and key in values
+            and values[key] == (writer.submitted_data or {}).get(key)}
+
+
+def returned_to_amend(task: HumanTask) -> bool:
+    """Whether the step that led to this task sent the work straight back to it."""
+    spec = progress.model_for(task.instance).user_tasks.get(task.name)
+    if spec is None or not spec.returned_from:
+        return False
+    before = [t for t in _done(task) if t.completed_at <= task.created_at]
+    if not before or not any(t.name == task.name for t in before):
+        return False
+    return before[-1].name in spec.returned_from
+
+
+def prefill(task: HumanTask) -> dict[str, Any]:
+    """What a ready task opens with: the case's data, less this step's own earlier answers
+    unless it was returned to be amended. (A draft saved in this round wins over this.)"""
+    data = dict(task.instance.data or {})
+    if returned_to_amend(task):
+        return data
+    for key in own_earlier_answers(task, data):
+        del data[key]
+    return data
+
+
+def unanswered_own(task: HumanTask, values: dict[str, Any], submitted: dict) -> set[str]:
+    """Keys to clear when the task completes with `submitted`: answers an earlier round of
+    this step gave that this round left out."""
+    return own_earlier_answers(task, values) - set(submitted)
