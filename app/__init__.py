@@ -10,7 +10,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import api, audit, cli, headers, input_guard, web
+from app import api, audit, cli, headers, input_guard, people_cli, web
 from app.config import ROOT, STATIC_SETTINGS, from_environment
 from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
@@ -73,6 +73,8 @@ def deploy_processes(app: Flask) -> list[FileDeploy]:
             return []
         try:
             results = deploy_directory(Path(app.config["PROCESSES_DIR"]))
+            # Every lane's role exists, so that an administrator can give it to people.
+            people_cli.ensure_roles(Path(app.config["PROCESSES_DIR"]))
             kept_forms = forms_kept_from_browser(Path(app.config["FORMS_DIR"]))
             db.session.commit()
         except IntegrityError:

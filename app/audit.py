@@ -6,6 +6,8 @@ is recorded too.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Flask, g, has_request_context, request
 
 from app.extensions import db
@@ -14,11 +16,14 @@ from app.security import current_user
 
 
 def note(object_type: str, object_id: str | None, child_ref: str | None,
-         refused: bool = False) -> None:
+         refused: bool = False, detail: dict | None = None) -> None:
+    """`detail`: what changed (e.g. a person's roles before and after), for changes that are
+    not a child's record."""
     if not has_request_context():
         return  # commands and the scheduler are not people viewing records
     notes = g.setdefault("audit_notes", [])
-    entry = (object_type, object_id, child_ref, refused)
+    entry = (object_type, object_id, child_ref, refused,
+             json.dumps(detail, sort_keys=True, default=str) if detail else None)
     if entry not in notes:  # a request may look a record up more than once
         notes.append(entry)
 
@@ -36,7 +41,8 @@ def _write(response):
         action="refused" if refused else action, object_type=kind, object_id=object_id,
         child_ref=child_ref, method=request.method, path=request.path[:500],
         address=request.remote_addr, status=response.status_code,
-    ) for kind, object_id, child_ref, refused in notes)
+        detail=json.loads(detail) if detail else None,
+    ) for kind, object_id, child_ref, refused, detail in notes)
     db.session.commit()
     return response
 

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app import backup, demo
+from app import backup, demo, people_cli
 from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.scheduler import run_forever
@@ -133,3 +133,4 @@ def init_app(app: Flask) -> None:
     for command in (deploy_command, seed_demo_command, run_due_command, scheduler_command,
                     backup_command, restore_command, export_models_command):
         app.cli.add_command(command)
+    people_cli.init_app(app)

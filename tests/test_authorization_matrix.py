@@ -18,7 +18,7 @@ from tests.pages.conftest import Browser
 
 ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
          "panel_administrator", "panel_chair", "process_owner", "manager", "auditor",
-         "social_worker_3", "team_manager_2", "head_of_service"]
+         "social_worker_3", "team_manager_2", "head_of_service", "administrator"]
 CALLERS = [None, *ROLES]  # None: not signed in
 SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
 MARP_XML = (Path(__file__).parents[1] / "processes" / "marp" / "marp.bpmn").read_text()
@@ -96,6 +96,16 @@ API = {
     ("POST", "/api/v1/process-instances/<string:instance_id>/retry"):
         _case_rule(403, manager=409, process_owner=409),
     ("GET", "/api/v1/tasks"): ALL_OK,
+    # People and teams: administrators; a team manager reads their own team and hands over
+    # the work of someone in it (social_worker_2, Locality Team A). No child's record here.
+    ("GET", "/api/v1/teams"): ALL_OK,
+    ("POST", "/api/v1/teams"): _per({"administrator": 201}, 403),
+    ("GET", "/api/v1/users"): _per({"administrator": 200, "team_manager": 200,
+                                    "team_manager_2": 200}, 403),
+    ("POST", "/api/v1/users"): _per({"administrator": 201}, 403),
+    ("PATCH", "/api/v1/users/<string:username>"): _per({"administrator": 200}, 403),
+    ("POST", "/api/v1/users/<string:username>/handover"):
+        _per({"administrator": 200, "team_manager": 200}, 403),
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the
     # cases they may see.
@@ -224,7 +234,8 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:instance_id>", case["instance_id"])
            .replace("<string:task_id>", case["task_id"])
            .replace("<string:meeting_id>", case["meeting_id"])
-           .replace("<string:document_id>", "nodocument"))
+           .replace("<string:document_id>", "nodocument")
+           .replace("<string:username>", "social_worker_2"))
     client = ApiClient(app, caller)
     body, raw = None, None
     if rule == "/api/v1/auth/token":
@@ -238,6 +249,15 @@ def _api_call(app, caller, method, rule, case):
         body = {"data": SAMPLES["prepare_request"]}
     elif rule.endswith("/team"):
         body = {"team": "Locality Team B"}
+    elif rule == "/api/v1/teams":
+        body = {"key": "matrix-team", "name": "Matrix Team", "service": "Locality Services"}
+    elif rule == "/api/v1/users" and method == "POST":
+        body = {"username": "matrix_person", "display_name": "Matrix Person",
+                "roles": ["social_worker"], "team": "Locality Team A"}
+    elif rule.endswith("/handover"):
+        body = {"to": "social_worker"}
+    elif rule == "/api/v1/users/<string:username>":
+        body = {"email": "social_worker_2@panelflow.example"}  # as it is: nothing changes
     elif method == "PATCH":
         body = {"slot_minutes": 20}
     elif rule.endswith("/cancel"):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import JSONType, UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):
@@ -28,3 +28,6 @@ class AuditEvent(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500))
     address: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[int | None]
+    # What a change to something other than a child's record changed (a person's roles, a
+    # team), e.g. {"roles": [before, after]}.
+    detail: Mapped[dict | None] = mapped_column(JSONType)
