@@ -80,6 +80,7 @@ def app(database_url, forms_dir):
         "DEPLOY_ON_START": False,
         "RUN_SCHEDULER": False,
         "DEMO_PASSWORD": DEMO_PASSWORD,
+        "FAST_PASSWORD_HASHES": True,
         "PROCESSES_DIR": str(ROOT / "processes"),
         "FORMS_DIR": str(forms_dir),
     })

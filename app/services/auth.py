@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -18,8 +18,16 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+# Tests only (FAST_PASSWORD_HASHES, set by tests/conftest.py): the suite signs in thousands of
+# times and argon2's defaults cost ~60 ms each. A hash carries its own parameters, so
+# verifying needs no switch; production never sets it.
+_test_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    fast = has_app_context() and current_app.config.get("FAST_PASSWORD_HASHES") \
+        and current_app.config.get("PANELFLOW_ENV") == "testing"
+    return (_test_hasher if fast else _hasher).hash(password)
 
 
 def authenticate(username: str, password: str) -> User | None:
