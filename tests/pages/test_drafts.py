@@ -1,0 +1,100 @@
+"""Drafts keep exactly what was typed, say what still needs fixing, and survive signing out."""
+from __future__ import annotations
+
+import re
+
+from app.extensions import db
+from app.models import HumanTask
+
+AGE = "child_age"
+CONSULTED = "virtual_placement_consultation_date"
+TYPED = {AGE: "fourteen", f"{CONSULTED}-day": "31", f"{CONSULTED}-month": "2",
+         f"{CONSULTED}-year": "2026", "needs_summary": "Half written"}
+
+
+def _start_marp(b, child_ref="C-4001", name="Dana Draft"):
+    b.get("/start/marp")
+    response = b.post("/start/marp", {"child_ref": child_ref, "name": name})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return response.headers["Location"].split("?")[0]
+
+
+def _value(page: str, name: str) -> str | None:
+    """The value attribute of the input called `name`, as the browser shows it."""
+    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
+    assert found, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else None
+
+
+def _assert_typed_and_named(page: str) -> None:
+    assert _value(page, AGE) == "fourteen"
+    assert [_value(page, f"{CONSULTED}-{part}") for part in ("day", "month", "year")] == [
+        "31", "2", "2026"]
+    assert "Half written" in page
+    summary = page[page.index("govuk-error-summary"):]
+    summary = summary[:summary.index("</ul>")]
+    assert f'href="#f-{AGE}"' in summary
+    assert "How old is the child or young person? must be a whole number" in summary
+    assert f'href="#f-{CONSULTED}"' in summary
+    assert "Date of the virtual placement consultation must be a real date" in summary
+    # Unanswered questions are not errors in a draft: only what was typed and cannot be used.
+    assert "Select an answer for" not in page and "Enter an answer for" not in page
+    assert 'id="f-child_age-error"' in page  # and the field itself says so
+
+
+def test_a_draft_keeps_answers_that_cannot_be_read_yet_and_names_them(app, browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    b.get(task_url)
+    response = b.post(task_url, {"action": "draft", **TYPED})
+    assert response.status_code == 302
+    saved = b.get(response.headers["Location"])
+    page = saved.get_data(as_text=True)
+    assert "Your draft has been saved" in page
+    assert "2 answers need fixing before you can submit" in page
+    _assert_typed_and_named(page)
+
+    reopened = b.get(task_url).get_data(as_text=True)  # and again, days later
+    assert "Your draft has been saved" not in reopened
+    _assert_typed_and_named(reopened)
+    with app.app_context():
+        task = db.session.get(HumanTask, task_url.rsplit("/", 1)[1])
+        assert task.draft_data == {"needs_summary": "Half written"}  # only what was read
+
+    response = b.post(task_url, {"action": "complete", **TYPED})  # Submit still refuses it
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "must be a whole number" in page and "must be a real date" in page
+    assert "Enter an answer for" in page  # on Submit the missing answers are named as well
+    with app.app_context():
+        assert db.session.get(HumanTask, task_url.rsplit("/", 1)[1]).status == "ready"
+
+
+def test_a_draft_names_answers_that_are_read_but_not_allowed(browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    b.get(task_url)
+    b.post(task_url, {"action": "draft", AGE: "40"})
+    page = b.get(task_url).get_data(as_text=True)
+    assert _value(page, AGE) == "40"
+    assert "How old is the child or young person? must be 25 or less" in page
+    assert "1 answer needs fixing before you can submit" in page
+
+
+def test_fixing_the_answers_clears_what_was_kept(app, browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    b.get(task_url)
+    b.post(task_url, {"action": "draft", **TYPED})
+    b.get(task_url)
+    b.post(task_url, {"action": "draft", AGE: "14", "needs_summary": "Half written"})
+    page = b.get(task_url).get_data(as_text=True)
+    assert "Your draft has been saved. Nothing has been sent yet." in page
+    assert _value(page, AGE) == "14"
+    assert _value(page, f"{CONSULTED}-day") is None
+    assert "govuk-error-summary" not in page
+    with app.app_context():
+        task = db.session.get(HumanTask, task_url.rsplit("/", 1)[1])
+        assert task.draft_data == {AGE: 14, "needs_summary": "Half written"}
+        assert task.draft_raw is None
