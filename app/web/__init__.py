@@ -15,6 +15,7 @@ from app.web import (
     csrf,
     dashboard,
     inbox,
+    kept_answers,
     library_pages,
     modeler_pages,
     panel_pages,
@@ -45,6 +46,10 @@ def page_error(error):
     if request.path.startswith("/api/"):
         return api.handle_http_exception(error)
     code = getattr(error, "code", 500) or 500
+    if code in (400, 403):  # e.g. a task form posted with the CSRF token of an ended session
+        kept = kept_answers.rescue()
+        if kept is not None:
+            return kept
     return render_template("web/error.html", code=code,
                            description=getattr(error, "description", "")), code
 

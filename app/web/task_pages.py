@@ -8,9 +8,9 @@ from app import audit
 from app.extensions import db
 from app.models import TaskStatus, User
 from app.security import signed_in_user
-from app.services import access, deployment, forms, history, letters, tasks
+from app.services import access, deployment, forms, history, letters, pending_drafts, tasks
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.web import form_render
+from app.web import form_render, kept_answers
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 
@@ -125,6 +125,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         pathway=pathway.name if pathway else task.process_key, holder=holder,
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
         fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
+        ticket=kept_answers.ticket(user, task) if workable else None,
         summary=summary, summary_title=summary_title,
         gathered=_gathered(instance, task.id), story=_story(instance),
         documents=letters.for_instance(instance.id),
@@ -145,6 +146,10 @@ def _visible(user, task_id: str):
 def task(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)
+    if current.status == TaskStatus.READY:
+        kept = pending_drafts.take(user, current)
+        if kept is not None:
+            return _put_back(user, current, kept)
     problems: dict[str, list[str]] = {}
     if current.status != TaskStatus.READY:
         values = current.submitted_data or {}
@@ -158,8 +163,25 @@ def task(task_id: str):
                    summary_title=_fixing(problems) if problems else None)
 
 
+def _put_back(user, task, kept: list):
+    """Answers posted after the person's session ended become the task's draft."""
+    try:
+        problems = save_draft(user, task, MultiDict([(name, text) for name, text in kept]))
+    except ServiceError as exc:
+        db.session.rollback()
+        pending_drafts.take(user, task)  # they cannot go anywhere now
+        db.session.commit()
+        flash("The answers you typed before you were signed out could not be put back: "
+              f"{exc.message}", "info")
+        return redirect(url_for("task_pages.task", task_id=task.id))
+    db.session.commit()
+    flash("We have put back the answers you typed before you were signed out, as a draft. "
+          "Nothing has been sent yet: check them, then submit.", "info" if problems else "success")
+    return redirect(url_for("task_pages.task", task_id=task.id))
+
+
 @bp.post("/tasks/<task_id>")
-@page_login_required
+@kept_answers.form_login_required
 def submit(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)

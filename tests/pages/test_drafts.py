@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+import time_machine
 
 from app.extensions import db
-from app.models import HumanTask
+from app.models import HumanTask, utcnow
+from tests.conftest import DEMO_PASSWORD
 
 AGE = "child_age"
 CONSULTED = "virtual_placement_consultation_date"
@@ -98,3 +102,101 @@ def test_fixing_the_answers_clears_what_was_kept(app, browser):
         task = db.session.get(HumanTask, task_url.rsplit("/", 1)[1])
         assert task.draft_data == {AGE: 14, "needs_summary": "Half written"}
         assert task.draft_raw is None
+
+
+# --- answers posted after the session ended ----------------------------------------------------
+
+def _hidden(page: str) -> dict:
+    """The form's hidden inputs, as the browser would post them with the answers."""
+    form = page[page.index('<form method="post" action="/tasks/'):]
+    form = form[:form.index("</form>")]
+    return {attrs["name"]: attrs.get("value", "") for attrs in (
+        dict(re.findall(r'(\w[\w-]*)="([^"]*)"', m.group(1)))
+        for m in re.finditer(r'<input([^>]*type="hidden"[^>]*)>', form))}
+
+
+def _opened(b, task_url) -> dict:
+    return _hidden(b.get(task_url).get_data(as_text=True))
+
+
+def _sign_in_from(b, location: str, username: str = "social_worker"):
+    """Follow a redirect to the sign-in page and sign in there, as a person would."""
+    assert location.startswith("/login?"), location
+    page = b.get(location).get_data(as_text=True)
+    target = re.search(r'name="next" value="([^"]*)"', page).group(1).replace("&amp;", "&")
+    response = b.post("/login", {"username": username, "password": DEMO_PASSWORD,
+                                 "next": target})
+    assert response.status_code == 302
+    return response.headers["Location"], page
+
+
+def test_answers_sent_after_the_browser_dropped_the_session_come_back(app, browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    hidden = _opened(b, task_url)
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        # The cookie has expired: no session, no CSRF token. Today this is a 400.
+        response = b.client.post(task_url, data={**hidden, "action": "draft", **TYPED,
+                                                 "subject": "not a field of this form"})
+        assert response.status_code == 302
+        target, login_page = _sign_in_from(b, response.headers["Location"])
+        assert "Your answers have been kept" in login_page
+        assert target == task_url
+        restored = b.get(target)
+        assert restored.status_code == 302  # put back as a draft, then shown
+        page = b.get(restored.headers["Location"]).get_data(as_text=True)
+    assert "We have put back the answers you typed before you were signed out" in page
+    _assert_typed_and_named(page)
+    with app.app_context():
+        task = db.session.get(HumanTask, task_url.rsplit("/", 1)[1])
+        assert task.draft_data == {"needs_summary": "Half written"}
+        assert "not a field" not in str(task.draft_raw)
+        assert task.status == "ready"
+
+
+def test_answers_submitted_after_inactivity_come_back_as_a_draft(app, browser):
+    """The cookie is still there but the server ended the session; Submit does not happen
+    behind the person's back: the answers come back as a draft to check and submit."""
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=1)
+    try:
+        b = browser("social_worker")
+        task_url = _start_marp(b)
+        hidden = _opened(b, task_url)
+        with time_machine.travel(utcnow() + timedelta(minutes=31)):
+            response = b.client.post(task_url, data={**hidden, "action": "complete", **TYPED})
+            assert response.status_code == 302
+            target, login_page = _sign_in_from(b, response.headers["Location"])
+            assert "inactive" in login_page
+            page = b.get(target, follow_redirects=True).get_data(as_text=True)
+    finally:
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=30)
+    assert "We have put back the answers you typed before you were signed out" in page
+    _assert_typed_and_named(page)
+    with app.app_context():
+        assert db.session.get(HumanTask, task_url.rsplit("/", 1)[1]).status == "ready"
+
+
+def test_kept_answers_go_only_to_the_person_who_typed_them(app, browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    hidden = _opened(b, task_url)
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        response = b.client.post(task_url, data={**hidden, "action": "draft", **TYPED})
+        assert response.status_code == 302
+        # Someone else signs in on the same computer: they do not see them.
+        target, _ = _sign_in_from(b, response.headers["Location"], "team_manager")
+        page = b.get(target, follow_redirects=True).get_data(as_text=True)
+        assert "fourteen" not in page and "put back" not in page
+        b.post("/logout")
+        # A made-up or altered ticket keeps nothing and is refused as before.
+        forged = {**hidden, "draft_ticket": "x" + hidden.get("draft_ticket", "")}
+        other = browser("social_worker_2")
+        assert other.client.post(task_url, data={**forged, "action": "draft", AGE: "9"}
+                                 ).status_code in (400, 302)
+        other.sign_in("social_worker_2")
+        assert 'value="9"' not in other.get(task_url).get_data(as_text=True)
+        # The person who typed them gets them back when they sign in.
+        b.get("/login")
+        b.post("/login", {"username": "social_worker", "password": DEMO_PASSWORD})
+        page = b.get(task_url, follow_redirects=True).get_data(as_text=True)
+    assert _value(page, AGE) == "fourteen"
