@@ -37,6 +37,8 @@ def from_environment() -> dict:
         # The timeout warning shows this long before an idle session ends.
         "SESSION_WARNING_MINUTES": float(os.environ.get("PANELFLOW_SESSION_WARNING_MINUTES",
                                                         "5")),
+        # A task page saves its draft this long after a change (and when a field is left).
+        "AUTOSAVE_SECONDS": int(os.environ.get("PANELFLOW_AUTOSAVE_SECONDS", "30")),
         # Answers posted after a session ended wait this long for their author to sign in.
         "PENDING_DRAFT_HOURS": float(os.environ.get("PANELFLOW_PENDING_DRAFT_HOURS", "24")),
         # Celery (only when scaled out; see app/worker.py).

@@ -20,6 +20,7 @@ from app.web import (
     modeler_pages,
     panel_pages,
     registers,
+    session_timeout,
     start,
     task_pages,
 )
@@ -64,9 +65,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
+    app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp):
+                      library_pages.bp, session_timeout.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
