@@ -1,7 +1,17 @@
 """The task page: the form, what earlier steps gathered, and the case's history."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from app import audit
@@ -221,6 +231,23 @@ def submit(task_id: str):
     else:
         flash(f"“{current.title}” is complete.", "success")
     return redirect(url_for("inbox.inbox"))
+
+
+@bp.post("/tasks/<task_id>/draft")
+@kept_answers.form_login_required
+def autosave(task_id: str):
+    """Save as draft for the page's script (JSON), as the person works."""
+    user = signed_in_user()
+    current = _visible(user, task_id)
+    try:
+        problems = save_draft(user, current, request.form)
+    except ServiceError as exc:
+        db.session.rollback()
+        return jsonify(saved=False, message=exc.message), 409
+    db.session.commit()
+    return jsonify(saved=True, fixing=_fixing(problems) if problems else None,
+                   problems=[{"href": "#" + form_render.field_id(path), "text": message}
+                             for path, messages in problems.items() for message in messages])
 
 
 @bp.post("/tasks/<task_id>/release")

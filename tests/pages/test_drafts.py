@@ -200,3 +200,48 @@ def test_kept_answers_go_only_to_the_person_who_typed_them(app, browser):
         b.post("/login", {"username": "social_worker", "password": DEMO_PASSWORD})
         page = b.get(task_url, follow_redirects=True).get_data(as_text=True)
     assert _value(page, AGE) == "fourteen"
+
+
+# --- the timeout warning and autosave, as the server sees them ---------------------------------
+
+def test_signed_in_pages_carry_the_timeout_warning_with_the_configured_times(app, browser):
+    b = browser("social_worker")
+    page = b.get("/").get_data(as_text=True)
+    assert 'id="app-timeout-warning"' in page and 'aria-labelledby="app-timeout-heading"' in page
+    assert 'data-timeout-seconds="1800"' in page and 'data-warning-seconds="300"' in page
+    assert "Stay signed in" in page
+    assert 'id="app-timeout-warning"' not in browser().get("/login").get_data(as_text=True)
+
+
+def test_stay_signed_in_renews_the_session(browser):
+    b = browser("social_worker")
+    b.get("/")
+    with time_machine.travel(utcnow() + timedelta(minutes=20)):
+        assert b.post("/session/keepalive").status_code == 204
+    with time_machine.travel(utcnow() + timedelta(minutes=40)):
+        assert b.get("/").status_code == 200  # 20 minutes after the renewal
+    with time_machine.travel(utcnow() + timedelta(minutes=90)):
+        assert b.client.post("/session/keepalive", data={"csrf_token": "old"}).status_code in (
+            400, 401)
+
+
+def test_autosave_keeps_the_draft_and_answers_in_json(app, browser):
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    hidden = _opened(b, task_url)
+    response = b.client.post(task_url + "/draft", data={**hidden, **TYPED})
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["saved"] is True
+    assert answer["fixing"] == "2 answers need fixing before you can submit"
+    assert {p["href"] for p in answer["problems"]} == {f"#f-{AGE}", f"#f-{CONSULTED}"}
+    assert _value(b.get(task_url).get_data(as_text=True), AGE) == "fourteen"
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):  # after the session ended
+        late = b.client.post(task_url + "/draft", data={**hidden, AGE: "15"})
+        assert late.status_code == 401
+        assert late.get_json() == {"signed_out": True, "kept": True,
+                                   "sign_in": f"/login?next={task_url}&kept=1"}
+        b.get("/login")
+        b.post("/login", {"username": "social_worker", "password": DEMO_PASSWORD})
+        page = b.get(task_url, follow_redirects=True).get_data(as_text=True)
+    assert _value(page, AGE) == "15"
