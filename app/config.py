@@ -34,6 +34,13 @@ def from_environment() -> dict:
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
         "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
+        # The timeout warning shows this long before an idle session ends.
+        "SESSION_WARNING_MINUTES": float(os.environ.get("PANELFLOW_SESSION_WARNING_MINUTES",
+                                                        "5")),
+        # A task page saves its draft this long after a change (and when a field is left).
+        "AUTOSAVE_SECONDS": int(os.environ.get("PANELFLOW_AUTOSAVE_SECONDS", "30")),
+        # Answers posted after a session ended wait this long for their author to sign in.
+        "PENDING_DRAFT_HOURS": float(os.environ.get("PANELFLOW_PENDING_DRAFT_HOURS", "24")),
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),

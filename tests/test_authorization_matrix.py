@@ -145,6 +145,10 @@ PAGES = {
                                                  for r in ROLES}},
     ("POST", "/tasks/<task_id>/claim"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                        for r in ROLES}},
+    # Autosave (JSON): the holder's draft is saved; others who see the task are refused.
+    ("POST", "/tasks/<task_id>/draft"): {None: 401, **{
+        r: (200 if r == "social_worker" else 409) if r in SEES_CASE else 404 for r in ROLES}},
+    ("POST", "/session/keepalive"): {None: 401, **{r: 204 for r in ROLES}},
     ("POST", "/tasks/<task_id>/release"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                          for r in ROLES}},
     ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
@@ -301,7 +305,7 @@ def _page_call(app, caller, method, rule, case):
         data = {"username": caller or "manager", "password": DEMO_PASSWORD}
     elif rule == "/start/<key>":
         data = {"child_ref": "C-11", "name": "Page Child"}
-    elif rule == "/tasks/<task_id>":
+    elif rule in ("/tasks/<task_id>", "/tasks/<task_id>/draft"):
         data = {"action": "draft", "needs_summary": "draft"}
     return browser.post(url, data)
 
@@ -320,6 +324,7 @@ def test_refused_page_actions_change_nothing(app, case):
     """A 302 can hide a refusal (with a message); the draft must only come from its owner."""
     for caller in ("social_worker_2", "manager"):
         _page_call(app, caller, "POST", "/tasks/<task_id>", case)
+        _page_call(app, caller, "POST", "/tasks/<task_id>/draft", case)
     with app.app_context():
         assert db.session.get(HumanTask, case["task_id"]).draft_data is None
     _page_call(app, "social_worker", "POST", "/tasks/<task_id>", case)

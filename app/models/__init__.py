@@ -1,6 +1,7 @@
 """Database models, split by domain; import them from here."""
 from app.models.audit import AuditEvent
 from app.models.documents import Document
+from app.models.drafts import PendingDraft
 from app.models.instances import (
     HistoryEvent,
     HumanTask,
@@ -37,6 +38,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Panel",
+    "PendingDraft",
     "ProcessInstance",
     "ProcessModelVersion",
     "Role",

@@ -104,6 +104,9 @@ class HumanTask(db.Model):
     completed_by: Mapped[str | None] = mapped_column(sa.String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSONType)
     draft_data: Mapped[dict | None] = mapped_column(JSONType)  # saved, not yet submitted
+    # What was typed into a draft's fields, [[input name, text], ...], kept when some of it
+    # could not be read ("fourteen" for a number, 31/2 for a date) so it comes back as typed.
+    draft_raw: Mapped[list | None] = mapped_column(JSONType)
     due_rule: Mapped[str | None] = mapped_column(sa.Text)  # why due_at is so, and its source
     form_schema_file: Mapped[str | None] = mapped_column(sa.String(255))
     form_ui_schema_file: Mapped[str | None] = mapped_column(sa.String(255))

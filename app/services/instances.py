@@ -195,7 +195,7 @@ def retry(user: User, instance_id: str) -> ProcessInstance:
     for task in instance.tasks:
         if (task.status == TaskStatus.READY and task.name == detail.get("task")
                 and not task.draft_data and detail.get("submitted")):
-            task.draft_data = detail["submitted"]
+            task.draft_data, task.draft_raw = detail["submitted"], None
     workflow, model = progress.load(instance)
     history.record(instance.id, "retried", user.username,
                    detail={"error": instance.error_message})

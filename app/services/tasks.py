@@ -138,8 +138,13 @@ def assign(user: User, task_id: str, username: str) -> HumanTask:
     return _hand_over(user, task, username, "assigned", {"assignee": username})
 
 
-def save_draft(user: User, task_id: str, data: dict) -> HumanTask:
-    """Keep what the person has typed so far, valid or not, without completing the task."""
+def save_draft(user: User, task_id: str, data: dict,
+               typed: list[list[str]] | None = None) -> HumanTask:
+    """Keep what the person has typed so far, valid or not, without completing the task.
+
+    `data` is what could be read; `typed`, when some answers could not be read, is every
+    input as typed ([[name, text], ...]) so the page can show them back exactly.
+    """
     task = get_visible(user, task_id)
     _require_workable(user, task)
     progress.lock(task.instance_id)
@@ -151,6 +156,7 @@ def save_draft(user: User, task_id: str, data: dict) -> HumanTask:
         task.assignee = user.username
         history.record(task.instance_id, "claimed", user.username, task)
     task.draft_data = forms.keep_form_fields(forms.task_form(task), data)
+    task.draft_raw = typed or None
     return task
 
 
@@ -189,7 +195,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     task.completed_at = now
     task.completed_by = user.username
     task.submitted_data = data
-    task.draft_data = None
+    task.draft_data = task.draft_raw = None
     history.record(instance.id, "completed", user.username, task, {"data": data})
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:

@@ -15,10 +15,12 @@ from app.web import (
     csrf,
     dashboard,
     inbox,
+    kept_answers,
     library_pages,
     modeler_pages,
     panel_pages,
     registers,
+    session_timeout,
     start,
     task_pages,
 )
@@ -45,6 +47,10 @@ def page_error(error):
     if request.path.startswith("/api/"):
         return api.handle_http_exception(error)
     code = getattr(error, "code", 500) or 500
+    if code in (400, 403):  # e.g. a task form posted with the CSRF token of an ended session
+        kept = kept_answers.rescue()
+        if kept is not None:
+            return kept
     return render_template("web/error.html", code=code,
                            description=getattr(error, "description", "")), code
 
@@ -59,9 +65,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
+    app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp):
+                      library_pages.bp, session_timeout.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)

@@ -647,6 +647,40 @@ def parse_submission(schema: dict, ui_schema: dict,
     return data, errors
 
 
+def _reads(f: _Field, name: str) -> bool:
+    if f.kind in ("group", "object"):
+        return name.startswith(f.key + ".")
+    if f.kind == "date":
+        return name in {f"{f.key}-{part}" for part in DATE_PARTS}
+    return name in (f.key, f.key + CHECKBOX_SUFFIX)
+
+
+def typed_inputs(schema: dict, ui_schema: dict, form: MultiDict) -> list[list[str]]:
+    """What was typed into the form's own fields, as [[input name, text], ...] in form order.
+
+    Only the inputs the form reads (no csrf_token, action or stray names) and only non-empty
+    ones: enough to read the answers again with `parse_submission` or show them as typed.
+    """
+    if not isinstance(form, MultiDict):
+        form = MultiDict(form)
+    fields = _fields(schema or {}, ui_schema or {}, "")
+    return [[name, value] for name, value in form.items(multi=True)
+            if isinstance(value, str) and value != ""
+            and any(_reads(f, name) for f in fields)]
+
+
+def as_typed(data: Mapping, typed: Iterable | None) -> dict:
+    """Values for `render_form`: the typed strings (first of each name) over the read data,
+    as after a failed POST, so each field shows exactly what was typed."""
+    values = dict(data or {})
+    seen: set[str] = set()
+    for name, value in typed or []:
+        if name not in seen:
+            seen.add(name)
+            values[name] = value
+    return values
+
+
 # ---------------------------------------------------------------------------------------------
 # Showing answers read-only
 # ---------------------------------------------------------------------------------------------

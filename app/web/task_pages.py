@@ -1,15 +1,35 @@
 """The task page: the form, what earlier steps gathered, and the case's history."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.datastructures import MultiDict
 
 from app import audit
 from app.extensions import db
 from app.models import TaskStatus, User
 from app.security import signed_in_user
-from app.services import access, deployment, forms, history, letters, rounds, tasks
+from app.services import (
+    access,
+    deployment,
+    forms,
+    history,
+    letters,
+    pending_drafts,
+    rounds,
+    tasks,
+)
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.web import form_render
+from app.web import form_render, kept_answers
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 
@@ -78,7 +98,38 @@ def _gathered(instance, current_id: str) -> list[dict]:
     return sections
 
 
-def _render(task, user, values: dict, errors: dict, status: int = 200):
+def _draft_problems(task, data: dict, typed: list | None) -> dict[str, list[str]]:
+    """What Submit would refuse in a draft: answers typed that cannot be read ("fourteen" for
+    a number, 31/2 for a date) and answers given that the form does not allow. Questions not
+    answered yet are not problems in a draft."""
+    schema, ui_schema = forms.task_form(task), forms.task_form(task, ui=True)
+    problems: dict[str, list[str]] = {}
+    if typed:
+        _, problems = form_render.parse_submission(
+            schema, ui_schema, MultiDict([(name, text) for name, text in typed]))
+    for path, messages in forms.validate(schema, data, task.instance.data).items():
+        if path.split(".")[0] in data and path not in problems:
+            problems[path] = messages
+    return problems
+
+
+def _fixing(problems: dict) -> str:
+    count = sum(len(messages) for messages in problems.values())
+    return (f"{count} answer needs fixing before you can submit" if count == 1 else
+            f"{count} answers need fixing before you can submit")
+
+
+def save_draft(user, task, form) -> dict[str, list[str]]:
+    """Save what the person typed into `task`'s form as its draft; the problems it holds."""
+    schema, ui_schema = forms.task_form(task), forms.task_form(task, ui=True)
+    data, unread = form_render.parse_submission(schema, ui_schema, form)
+    typed = form_render.typed_inputs(schema, ui_schema, form) if unread else None
+    saved = tasks.save_draft(user, task.id, data, typed)
+    return _draft_problems(saved, saved.draft_data, saved.draft_raw)
+
+
+def _render(task, user, values: dict, errors: dict, status: int = 200,
+            summary_title: str | None = None):
     instance = task.instance
     schema = forms.task_form(task)
     ui_schema = forms.task_form(task, ui=True)
@@ -93,7 +144,9 @@ def _render(task, user, values: dict, errors: dict, status: int = 200):
         pathway=pathway.name if pathway else task.process_key, holder=holder,
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
         fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
-        summary=summary, gathered=_gathered(instance, task.id), story=_story(instance),
+        ticket=kept_answers.ticket(user, task) if workable else None,
+        summary=summary, summary_title=summary_title,
+        gathered=_gathered(instance, task.id), story=_story(instance),
         documents=letters.for_instance(instance.id),
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
@@ -112,18 +165,42 @@ def _visible(user, task_id: str):
 def task(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)
+    if current.status == TaskStatus.READY:
+        kept = pending_drafts.take(user, current)
+        if kept is not None:
+            return _put_back(user, current, kept)
+    problems: dict[str, list[str]] = {}
     if current.status != TaskStatus.READY:
         values = current.submitted_data or {}
     elif current.draft_data is not None:
-        values = current.draft_data
+        values = form_render.as_typed(current.draft_data, current.draft_raw)
+        problems = _draft_problems(current, current.draft_data, current.draft_raw)
     else:
         schema = forms.task_form(current)
         values = forms.keep_form_fields(schema, rounds.prefill(current))
-    return _render(current, user, values, {})
+    return _render(current, user, values, problems,
+                   summary_title=_fixing(problems) if problems else None)
+
+
+def _put_back(user, task, kept: list):
+    """Answers posted after the person's session ended become the task's draft."""
+    try:
+        problems = save_draft(user, task, MultiDict([(name, text) for name, text in kept]))
+    except ServiceError as exc:
+        db.session.rollback()
+        pending_drafts.take(user, task)  # they cannot go anywhere now
+        db.session.commit()
+        flash("The answers you typed before you were signed out could not be put back: "
+              f"{exc.message}", "info")
+        return redirect(url_for("task_pages.task", task_id=task.id))
+    db.session.commit()
+    flash("We have put back the answers you typed before you were signed out, as a draft. "
+          "Nothing has been sent yet: check them, then submit.", "info" if problems else "success")
+    return redirect(url_for("task_pages.task", task_id=task.id))
 
 
 @bp.post("/tasks/<task_id>")
-@page_login_required
+@kept_answers.form_login_required
 def submit(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)
@@ -132,9 +209,11 @@ def submit(task_id: str):
     data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
     try:
         if request.form.get("action") == "draft":
-            tasks.save_draft(user, task_id, data)
+            problems = save_draft(user, current, request.form)
             db.session.commit()
-            flash("Your draft has been saved. Nothing has been sent yet.", "success")
+            # With problems the page lists them in an error summary, which takes the focus.
+            flash("Your draft has been saved. Nothing has been sent yet.",
+                  "info" if problems else "success")
             return redirect(url_for("task_pages.task", task_id=task_id))
         if parse_errors:
             # Show every problem at once: what could not be read, and what is missing.
@@ -161,6 +240,23 @@ def submit(task_id: str):
     else:
         flash(f"“{current.title}” is complete.", "success")
     return redirect(url_for("inbox.inbox"))
+
+
+@bp.post("/tasks/<task_id>/draft")
+@kept_answers.form_login_required
+def autosave(task_id: str):
+    """Save as draft for the page's script (JSON), as the person works."""
+    user = signed_in_user()
+    current = _visible(user, task_id)
+    try:
+        problems = save_draft(user, current, request.form)
+    except ServiceError as exc:
+        db.session.rollback()
+        return jsonify(saved=False, message=exc.message), 409
+    db.session.commit()
+    return jsonify(saved=True, fixing=_fixing(problems) if problems else None,
+                   problems=[{"href": "#" + form_render.field_id(path), "text": message}
+                             for path, messages in problems.items() for message in messages])
 
 
 @bp.post("/tasks/<task_id>/release")

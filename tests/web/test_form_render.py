@@ -11,11 +11,13 @@ from werkzeug.datastructures import MultiDict
 
 from app.engine.parsing import parse_model
 from app.web.form_render import (
+    as_typed,
     describe_value,
     field_id,
     parse_submission,
     render_form,
     summarise,
+    typed_inputs,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -343,3 +345,25 @@ def test_summarise_in_form_order():
     assert summarise(minutes, SAMPLES["distribute_minutes"])[1] == (
         "Who were the minutes sent to?",
         "Social worker, Team manager, Service manager, Health partner, Education partner")
+
+
+def test_typed_inputs_keep_only_the_forms_own_fields_and_show_back_as_typed():
+    schema = {"type": "object", "properties": {
+        "age": {"type": "integer"}, "on": {"type": "string", "format": "date"},
+        "kinds": {"type": "array", "items": {"enum": ["a", "b"]}},
+        "actions": {"type": "array", "items": {"type": "object", "properties": {
+            "due": {"type": "string", "format": "date"}}}}}}
+    form = MultiDict([("csrf_token", "x"), ("action", "draft"), ("age", "fourteen"),
+                      ("on-day", "31"), ("on-month", "2"), ("on-year", "2026"), ("on-x", "?"),
+                      ("kinds[]", "a"), ("kinds[]", "b"), ("actions.2.due-day", "40"),
+                      ("subject", "stray"), ("age2", "")])
+    typed = typed_inputs(schema, {}, form)
+    assert typed == [["age", "fourteen"], ["on-day", "31"], ["on-month", "2"],
+                     ["on-year", "2026"], ["kinds[]", "a"], ["kinds[]", "b"],
+                     ["actions.2.due-day", "40"]]
+    data, errors = parse_submission(schema, {}, MultiDict([tuple(pair) for pair in typed]))
+    assert set(errors) == {"age", "on", "actions.0.due"}
+    assert data == {"kinds": ["a", "b"], "actions": [{}]}
+    html = render_form(schema, {}, as_typed(data, typed), errors)
+    assert 'value="fourteen"' in html and 'value="31"' in html and 'value="40"' in html
+    assert html.count("checked") == 2
