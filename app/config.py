@@ -34,6 +34,8 @@ def from_environment() -> dict:
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
         "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
+        # A browser session ends this long after sign-in however busy it is.
+        "SESSION_LIFETIME_HOURS": int(os.environ.get("PANELFLOW_SESSION_HOURS", "12")),
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),

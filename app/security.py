@@ -5,10 +5,23 @@ from functools import wraps
 
 from flask import g, request, session
 
-from app.extensions import db
 from app.models import User
-from app.services import auth
+from app.services import auth, user_sessions
 from app.services.errors import Unauthorised
+
+SESSION_KEY = "sid"
+
+
+def _session_user() -> User | None:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str):
+        return None
+    user, reason = user_sessions.resolve(raw)
+    if user is None:
+        session.clear()
+        if reason in ("idle", "lifetime"):
+            session["expired"] = reason  # so the sign-in page can say why
+    return user
 
 
 def _load_user() -> User | None:
@@ -17,11 +30,7 @@ def _load_user() -> User | None:
         return auth.user_for_token(header[len("Bearer "):].strip())
     if header:
         return None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session.get(User, user_id)
-        return user if user is not None and user.active else None
-    return None
+    return _session_user()
 
 
 def current_user() -> User | None:

@@ -96,7 +96,7 @@ def app(database_url, forms_dir):
 
 
 RESET_TABLES = ["form_versions", "documents", "notifications", "history_events", "human_tasks",
-                "meeting_items", "meetings", "process_instances", "api_tokens"]
+                "meeting_items", "meetings", "process_instances", "api_tokens", "user_sessions"]
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
 from app.models.processes import FormVersion, ProcessModelVersion
 from app.models.types import utcnow
-from app.models.users import ApiToken, Role, User, user_roles
+from app.models.users import ApiToken, Role, User, UserSession, user_roles
 
 __all__ = [
     "ApiToken",
@@ -33,6 +33,7 @@ __all__ = [
     "Role",
     "TaskStatus",
     "User",
+    "UserSession",
     "user_roles",
     "utcnow",
 ]
