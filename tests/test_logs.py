@@ -130,3 +130,25 @@ def test_each_celery_task_run_is_one_job_line(celery, capsys, task):
     celery.tasks[task](*args)
     [line] = [x for x in _lines(capsys.readouterr()) if x.get("event") == "job"]
     assert line["job"] == task and line["status"] == "ok" and "task_id" in line
+
+
+def test_an_unhandled_error_is_logged_by_route_without_its_message(app, capsys, monkeypatch):
+    from app.web import inbox  # noqa: PLC0415
+
+    def breaks(*_args, **_kwargs):
+        raise RuntimeError(f"{NAME} broke it")
+
+    monkeypatch.setattr(inbox, "render_template", breaks)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    b = Browser(app)
+    b.sign_in("social_worker")
+    response = b.get("/")
+    assert response.status_code == 500
+    assert response.headers["X-Request-Id"] in response.get_data(as_text=True)
+    captured = capsys.readouterr()
+    assert NAME not in captured.out + captured.err
+    lines = _lines(captured)
+    [error] = [x for x in lines if x.get("event") == "unhandled_exception"]
+    assert error["route"] == "/" and error["exception"] == "RuntimeError"
+    assert error["request_id"] == response.headers["X-Request-Id"]
+    assert ("GET", "/", 500) in [(r["method"], r["route"], r["status"]) for r in _requests(lines)]
