@@ -2,6 +2,8 @@
 which a browser never attaches by itself, authenticates POST, PUT, PATCH and DELETE."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.extensions import db
@@ -70,3 +72,23 @@ def test_the_modeler_page_refuses_a_cross_site_post_without_its_csrf_token(app, 
     response = owner.client.post("/models/two_step/deploy", data=two_step(), headers=CROSS_SITE)
     assert response.status_code == 400
     assert _versions(app) == before
+
+
+def _changing_routes():
+    from tests.api.test_route_sweep import ROUTES  # noqa: PLC0415 - the same sweep of rules
+    return [(rule, method) for rule, method in ROUTES
+            if method not in ("GET", "HEAD", "OPTIONS") and rule != "/api/v1/auth/token"]
+
+
+def test_the_sweep_finds_changing_routes():
+    assert len(_changing_routes()) >= 10
+
+
+@pytest.mark.parametrize(("rule", "method"), _changing_routes())
+def test_every_changing_api_route_refuses_the_cookie(app, rule, method):
+    owner = Browser(app)
+    owner.sign_in("manager")
+    url = re.sub(r"<(?:\w+:)?(\w+)>", "x", rule)
+    response = owner.client.open(url, method=method, data="{}", headers=CROSS_SITE)
+    assert response.status_code == 403, (rule, method, response.status_code)
+    assert response.json["code"] == 403
