@@ -19,6 +19,7 @@ from app.models.users import (
     Service,
     Team,
     User,
+    UserSession,
     service_leads,
     team_managers,
     user_roles,
@@ -48,6 +49,7 @@ __all__ = [
     "User",
     "service_leads",
     "team_managers",
+    "UserSession",
     "user_roles",
     "utcnow",
 ]
