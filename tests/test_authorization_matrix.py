@@ -55,10 +55,7 @@ CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel
                 "process_owner", "manager", "team_manager_2", "head_of_service"}
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
-# One case's pages: for case readers who may see this case; other case readers are told it
-# does not exist.
-CASE_PAGE = {None: 302, **{r: (200 if r in SEES_CASE else 404) if r in CASE_READERS else 403
-                           for r in ROLES}}
+CASE_VIEW = {None: 302, **{r: 200 if r in SEES_CASE else 404 for r in ROLES}}
 REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", "manager",
                                           "process_owner", "service_manager",
                                           "head_of_service") else 403
@@ -160,9 +157,12 @@ PAGES = {
     ("GET", "/dashboard/<key>/diagram.bpmn"): CASES,
     ("GET", "/dashboard/<key>/heatmap.json"): CASES,
     ("GET", "/cases.csv"): CASES,
-    ("GET", "/cases/<instance_id>/diagram.bpmn"): CASE_PAGE,
-    ("GET", "/cases/<instance_id>/diagram.json"): CASE_PAGE,
-    ("GET", "/cases/<instance_id>"): CASE_PAGE,
+    # A case's page and diagram: anyone who may see the case (a social worker follows what
+    # they started); everyone else is told it does not exist.
+    ("GET", "/cases/<instance_id>/diagram.bpmn"): CASE_VIEW,
+    ("GET", "/cases/<instance_id>/diagram.json"): CASE_VIEW,
+    ("GET", "/cases/<instance_id>"): CASE_VIEW,
+    ("GET", "/my-work"): PAGE,
     ("POST", "/cases/<instance_id>/tasks/<task_id>/assign"):
         {None: 302, **{r: (302 if r in ASSIGNERS else 403 if r == "process_owner" else
                            403 if r not in CASE_READERS else 404) for r in ROLES}},

@@ -18,9 +18,9 @@ from app.engine.parsing import ParsedModel, UserTaskSpec
 from app.engine.specs import SPECS
 from app.engine.working_days import LONDON
 from app.extensions import db
-from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, utcnow
+from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
 from app.models.instances import new_id
-from app.services import history, panels
+from app.services import access, history, panels
 from app.services.calendar import add_working_days
 
 END_OF_DAY = time(17, 0)
@@ -101,6 +101,35 @@ def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: U
     )
 
 
+def _returned_it(instance: ProcessInstance, spec: UserTaskSpec, model: ParsedModel
+                 ) -> str | None:
+    """Who should review a resubmission: whoever did the last round of this review, when
+    that round sent the work back and the step it went back to has just been done again."""
+    goes_back_to = {s.name for s in model.user_tasks.values() if spec.name in s.returned_from}
+    if not goes_back_to:
+        return None
+    done = sorted((t for t in instance.tasks
+                   if t.status == TaskStatus.COMPLETED and t.completed_at),
+                  key=lambda t: t.completed_at)
+    if not done or done[-1].name not in goes_back_to:
+        return None
+    earlier = [t for t in done if t.name == spec.name]
+    return earlier[-1].completed_by if earlier else None
+
+
+def _back_to_returner(instance: ProcessInstance, row: HumanTask, spec: UserTaskSpec,
+                      model: ParsedModel, actor: str | None) -> None:
+    person = _returned_it(instance, spec, model)
+    if not person:
+        return
+    user = db.session.scalar(db.select(User).where(User.username == person))
+    if user is None or access.may_be_assigned(user, row) is not None:
+        return  # left, or may no longer do it: the review stays with the role's queue
+    row.assignee = person
+    history.record(instance.id, "assigned", actor, row,
+                   {"assignee": person, "reason": "returned it for amending"})
+
+
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
          actor: str | None) -> list[HumanTask]:
     """Write the workflow's state back to the instance row and its tasks; new tasks returned."""
@@ -120,7 +149,9 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
         row = _new_task(instance, item, model.user_tasks[item.name], now)
         instance.tasks.append(row)
         created.append(row)
-        if row.assignee:
+        if not row.assignee:
+            _back_to_returner(instance, row, model.user_tasks[item.name], model, actor)
+        elif row.assignee:
             history.record(instance.id, "assigned", actor, row, {"assignee": row.assignee})
 
     if workflows.is_completed(workflow):

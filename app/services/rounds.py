@@ -39,15 +39,21 @@ def own_earlier_answers(task: HumanTask, values: dict[str, Any]) -> set[str]:
             and values[key] == (writer.submitted_data or {}).get(key)}
 
 
-def returned_to_amend(task: HumanTask) -> bool:
-    """Whether the step that led to this task sent the work straight back to it."""
+def returned_by(task: HumanTask) -> HumanTask | None:
+    """The completed step that sent the work straight back to this task to be amended (who
+    returned it, when, and with what answers), or None."""
     spec = progress.model_for(task.instance).user_tasks.get(task.name)
     if spec is None or not spec.returned_from:
-        return False
+        return None
     before = [t for t in _done(task) if t.completed_at <= task.created_at]
     if not before or not any(t.name == task.name for t in before):
-        return False
-    return before[-1].name in spec.returned_from
+        return None
+    return before[-1] if before[-1].name in spec.returned_from else None
+
+
+def returned_to_amend(task: HumanTask) -> bool:
+    """Whether the step that led to this task sent the work straight back to it."""
+    return returned_by(task) is not None
 
 
 def prefill(task: HumanTask) -> dict[str, Any]:

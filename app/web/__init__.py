@@ -18,6 +18,7 @@ from app.web import (
     kept_answers,
     library_pages,
     modeler_pages,
+    my_work,
     panel_pages,
     registers,
     session_timeout,
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp):
+                      library_pages.bp, session_timeout.bp, my_work.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)

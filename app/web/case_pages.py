@@ -172,7 +172,9 @@ def _case(user: User, instance_id: str) -> ProcessInstance:
 @bp.get("/cases/<instance_id>")
 @page_login_required
 def case(instance_id: str):
-    user = _reader()
+    # Anyone who may see the case reads its page (a social worker follows what they
+    # started); what they may do on it is decided below and by each action.
+    user = signed_in_user()
     instance = _case(user, instance_id)
     ready = [t for t in instance.tasks if t.status == TaskStatus.READY]
     # Only people who may be handed the step: its role, the case's team for team-bound
@@ -263,7 +265,7 @@ def control(instance_id: str, action: str):
 @page_login_required
 def diagram_xml(instance_id: str):
     """The diagram of the version this case runs on."""
-    instance = _case(_reader(), instance_id)
+    instance = _case(signed_in_user(), instance_id)
     return Response(instance.model_version.bpmn_xml, mimetype="application/xml")
 
 
@@ -271,7 +273,7 @@ def diagram_xml(instance_id: str):
 @page_login_required
 def diagram_state(instance_id: str):
     """Where the case is on its diagram: how often each element has run, what waits now."""
-    instance = _case(_reader(), instance_id)
+    instance = _case(signed_in_user(), instance_id)
     return jsonify(progress_on_diagram(instance))
 
 

@@ -141,6 +141,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
                for path, messages in errors.items() for message in messages]
     return render_template(
         "web/task.html", task=task, instance=instance, workable=workable,
+        returned=_returned(task),
         pathway=pathway.name if pathway else task.process_key, holder=holder,
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
         fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
@@ -151,6 +152,20 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
     ), status
+
+
+def _returned(task) -> dict | None:
+    """Work sent back to be amended: who returned it, when and why (their answers), for the
+    banner at the top of the task."""
+    if task.status != TaskStatus.READY:
+        return None
+    by = rounds.returned_by(task)
+    if by is None:
+        return None
+    return {"who": _names({by.completed_by}).get(by.completed_by, by.completed_by),
+            "step": by.title, "when": long_date(by.completed_at),
+            "answers": form_render.summarise(forms.task_form(by), by.submitted_data or {},
+                                             forms.task_form(by, ui=True))}
 
 
 def _visible(user, task_id: str):
