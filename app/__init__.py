@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                           instances.begin_from_diagram, letters.make_letter)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    input_guard.init_limits(app)  # first: before sign-in reads anything
     api.init_app(app)
     web.init_app(app)
     input_guard.init_app(app)
