@@ -17,24 +17,11 @@ import json
 from flask import Flask, abort, current_app, render_template, request
 
 from app.api.errors import error_body
+from app.engine.form_schema import json_depth
 
 MESSAGE = "must not contain the NUL character"
 # No form, diagram or API body of ours comes near this; form schemas are the deepest.
 MAX_JSON_DEPTH = 64
-
-
-def json_depth(value) -> int:
-    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        elif not isinstance(item, list):
-            continue
-        deepest = max(deepest, depth)
-        pending += [(inner, depth + 1) for inner in item if isinstance(inner, (dict, list))]
-    return deepest
 
 
 def _limit_body() -> None:

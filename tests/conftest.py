@@ -25,7 +25,7 @@ from app.demo import seed
 from app.extensions import db
 from app.models import Panel, User
 from app.services.auth import issue_token
-from tests.diagrams import NOTE_SCHEMA
+from tests.diagrams import NOTE_SCHEMA, START_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("PANELFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -65,6 +65,7 @@ def forms_dir(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "forms", target, dirs_exist_ok=True)
     (target / "test").mkdir()
     (target / "test" / "note.schema.json").write_text(json.dumps(NOTE_SCHEMA))
+    (target / "test" / "start.schema.json").write_text(json.dumps(START_SCHEMA))
     return target
 
 

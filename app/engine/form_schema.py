@@ -44,6 +44,20 @@ def compiled(pattern: str):
         raise PatternError(str(reason)) from None
 
 
+def json_depth(value) -> int:
+    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        pending += [(inner, depth + 1) for inner in item if isinstance(inner, (dict, list))]
+    return deepest
+
+
 def _search(pattern: str, text: str) -> bool:
     return compiled(pattern).search(text) is not None
 

@@ -76,6 +76,9 @@ class ParsedModel:
     user_tasks: dict[str, UserTaskSpec] = field(default_factory=dict)
     description: str | None = None
     tree: Any = None
+    # The form for what a person may give when starting a case (the start event's
+    # formJsonSchemaFilename); without one a case starts with no data but its subject.
+    start_form: str | None = None
 
 
 def read_xml(xml: bytes | str) -> etree._Element:
@@ -241,9 +244,12 @@ def parse_model(xml: bytes | str) -> ParsedModel:
             if isinstance(task_spec, UserTask):
                 described = describe_user_task(task_spec)
                 user_tasks[described.name] = described
+    start_form = None
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and task_spec.lane:
             start_roles.add(role_key(task_spec.lane))
+        if isinstance(task_spec, StartEvent):
+            start_form = start_form or _properties(task_spec).get("formJsonSchemaFilename")
     return ParsedModel(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
                        start_roles=sorted(start_roles), user_tasks=user_tasks, tree=root,
-                       description=description)
+                       description=description, start_form=start_form)

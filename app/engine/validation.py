@@ -163,6 +163,10 @@ def validate_model(xml: bytes | str, forms: Path | FormReader
     problems = _check_expressions(model.tree)
     read_form = forms if callable(forms) else file_reader(forms)
     problems += _check_user_tasks(model, model.tree, read_form)
+    if model.start_form:
+        error = _check_form(read_form(model.start_form), model.start_form, "Start form")
+        if error:
+            problems.append(Problem(error, model.key))
     if not model.start_roles:
         problems.append(Problem(
             "The start event is in no lane, so no role may start this pathway", model.key))

@@ -2,11 +2,13 @@
 validation of submissions."""
 from __future__ import annotations
 
+import builtins
 import json
 from functools import lru_cache
 
 from jsonschema import FormatChecker
 
+from app.engine import sandbox
 from app.engine.form_schema import FormValidator
 from app.models import HumanTask, ProcessModelVersion
 from app.services import form_store
@@ -100,6 +102,8 @@ def _message(error, title: str) -> str:
 
 # Set by the app when a pathway starts; a form may never overwrite them.
 RESERVED_KEYS = frozenset({"initiator", "subject"})
+# What a diagram's code may call: data given at the start must not shadow them either.
+RESERVED_NAMES = RESERVED_KEYS | frozenset(dir(builtins)) | frozenset(sandbox.HELPERS)
 
 
 def keep_form_fields(schema: dict, data: dict) -> dict:
