@@ -81,15 +81,44 @@ class ParsedModel:
     start_form: str | None = None
 
 
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
+
+
 def read_xml(xml: bytes | str) -> etree._Element:
-    """Parse XML safely (no entities, no network) or raise BpmnProblems."""
+    """Parse XML safely (no entities, no network) or raise BpmnProblems.
+
+    A diagram may not have a DOCTYPE (its entities are never expanded, so one would only leave
+    unreadable references in scripts) nor XInclude elements (never followed, so the diagram
+    would validate and then fail when a case starts).
+    """
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False,
+                             load_dtd=False)
     try:
-        return etree.fromstring(xml, parser)
+        root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise BpmnProblems([Problem(f"Not well-formed XML: {exc.msg}", None, exc.lineno)]) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BpmnProblems([Problem(
+            "The diagram has a DOCTYPE; BPMN needs none, and entity declarations are not "
+            "accepted: remove it", None, 1)])
+    included = [el for el in root.iter() if isinstance(el.tag, str)
+                and el.tag.startswith("{" + XINCLUDE_NS + "}")]
+    if included:
+        raise BpmnProblems([Problem(
+            "XInclude is not supported: put the included content in the diagram itself",
+            _owner_id(el), el.sourceline) for el in included])
+    return root
+
+
+def _owner_id(element: etree._Element) -> str | None:
+    while element is not None:
+        if isinstance(element.tag, str) and element.get("id"):
+            return element.get("id")
+        element = element.getparent()
+    return None
 
 
 def _element_id_at_line(root: etree._Element, line: int | None) -> str | None:
