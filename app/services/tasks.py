@@ -149,7 +149,8 @@ def _validate(schema: dict, data: dict, known: dict | None) -> None:
 
 
 def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
-    """Validate, run the engine on, and save in one transaction; (instance, new tasks)."""
+    """Validate (holding no lock), then run the engine and save in one transaction under the
+    instance lock; (instance, new tasks)."""
     task = get_visible(user, task_id)
     _require_workable(user, task)
     _check_open(user, task, task.instance)
