@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # The browser tests drive Debian's Chromium (/usr/bin/chromium); Playwright never downloads one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test install modeler browser lint test-sqlite test-postgres screenshots bench clean
+.PHONY: run test install modeler browser lint test-sqlite test-postgres fuzz screenshots bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ test-postgres: install browser
 
 ## Run every test: lint, then the whole suite on SQLite and on PostgreSQL
 test: lint test-sqlite test-postgres
+
+# The API fuzz test (tests/api/test_fuzz.py) with many more examples per operation than the
+# 20 that `make test` runs, on both databases: a nightly job. FUZZ_EXAMPLES=1000 for more.
+FUZZ_EXAMPLES ?= 300
+
+## Fuzz the API, nightly: schemathesis and the hostile-input classes, SQLite then PostgreSQL
+fuzz: install
+	PANELFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PANELFLOW_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider tests/api/test_fuzz.py
+	PANELFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PANELFLOW_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/api/test_fuzz.py
 
 ## Refresh the README's screenshots (docs/screenshots) from the browser tests
 screenshots: install browser

@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    input_guard.init_limits(app)  # first: before sign-in reads anything
     health.init_app(app)
     api.init_app(app)
     web.init_app(app)

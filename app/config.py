@@ -33,6 +33,10 @@ def from_environment() -> dict:
         "DEPLOY_ON_START": os.environ.get("PANELFLOW_DEPLOY_ON_START", "1") == "1",
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("PANELFLOW_SCHEDULER_INTERVAL", "60")),
         "RUN_SCHEDULER": os.environ.get("PANELFLOW_RUN_SCHEDULER", "0") == "1",
+        # The largest request body accepted (413 above it), read before sign-in. The largest
+        # legitimate one is a diagram deployed with its forms: ours are under 40 KB, and
+        # diagrams from other tools (tests/data/miwg) reach 240 KB.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PANELFLOW_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
         # The timeout warning shows this long before an idle session ends.
         "SESSION_WARNING_MINUTES": float(os.environ.get("PANELFLOW_SESSION_WARNING_MINUTES",

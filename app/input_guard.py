@@ -1,4 +1,10 @@
-"""Refuse text containing the NUL character before any view sees it.
+"""Refuse oversized or over-nested bodies, and text containing the NUL character, before any
+view sees them.
+
+A body larger than MAX_CONTENT_LENGTH is refused with 413 before it is read, and a JSON body
+nested deeper than MAX_JSON_DEPTH with 400, both before sign-in is checked: neither costs the
+server more than reading the limit, whoever sends it. Python's JSON parser recurses, so a body
+nested 100,000 deep would otherwise raise RecursionError (a 500) in whatever parses it first.
 
 PostgreSQL text and JSON cannot hold U+0000, so such input would otherwise fail deep inside a
 query as a 500. No real child's name, note or reference contains it, so it is refused with a
@@ -6,11 +12,32 @@ query as a 500. No real child's name, note or reference contains it, so it is re
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import json
+
+from flask import Flask, abort, current_app, render_template, request
 
 from app.api.errors import error_body
+from app.engine.form_schema import json_depth
 
 MESSAGE = "must not contain the NUL character"
+# No form, diagram or API body of ours comes near this; form schemas are the deepest.
+MAX_JSON_DEPTH = 64
+
+
+def _limit_body() -> None:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        abort(413, f"The request body is larger than the limit of {limit:,} bytes")
+    if not request.is_json:
+        return
+    try:  # werkzeug also stops reading a body without a length at the limit (413)
+        too_deep = json_depth(json.loads(request.get_data(cache=True))) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True
+    except ValueError:
+        return  # not JSON: whoever reads it says so (after sign-in, as before)
+    if too_deep:
+        abort(400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def _nul_paths(value, path: str) -> list[str]:
@@ -48,6 +75,11 @@ def _refuse_nul() -> None:
                           {field: [MESSAGE] for field in fields}), 422
     description = f"Your answers {MESSAGE}. Go back, remove it and try again."
     return render_template("web/error.html", code=422, description=description), 422
+
+
+def init_limits(app: Flask) -> None:
+    """Registered before anything else that runs before a request, sign-in included."""
+    app.before_request(_limit_body)
 
 
 def init_app(app: Flask) -> None:

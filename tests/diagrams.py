@@ -24,13 +24,22 @@ def user_task(task_id: str, name: str, form: str | None, extra_props: str = "",
     )
 
 
+def start_event(form: str | None) -> str:
+    props = ("<bpmn:extensionElements><spiffworkflow:properties>"
+             f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}"/>'
+             "</spiffworkflow:properties></bpmn:extensionElements>") if form else ""
+    return f'<bpmn:startEvent id="start">{props}<bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+
+
 def two_step(key: str = "two_step", form: str = "test/note.schema.json",
              timer: str = '"P7D"', condition: str = 'outcome == "wait"',
              second_lane: str = "Team Manager", first_props: str = "",
-             start_lane: str | None = "Social Worker", script: str | None = None) -> str:
+             start_lane: str | None = "Social Worker", script: str | None = None,
+             start_form: str | None = "test/start.schema.json") -> str:
     """Start → first (social worker) → second (team manager) → gateway → [timer →] end.
 
-    A script task, when given, runs between the two user tasks.
+    A script task, when given, runs between the two user tasks. The start form (a note, by
+    default) says what data a case may be started with.
     """
     start_ref = "<bpmn:flowNodeRef>start</bpmn:flowNodeRef>"
     first_ref = "<bpmn:flowNodeRef>first</bpmn:flowNodeRef>"
@@ -55,7 +64,7 @@ def two_step(key: str = "two_step", form: str = "test/note.schema.json",
         f'<bpmn:lane id="lane_sw" name="Social Worker">{lane1_refs}</bpmn:lane>'
         f'<bpmn:lane id="lane_tm" name="{second_lane}">{lane2_refs}</bpmn:lane>'
         "</bpmn:laneSet>"
-        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        + start_event(start_form)
         + user_task("first", "First step", form,
                     '<spiffworkflow:property name="assignTo" value="initiator"/>'
                     '<spiffworkflow:property name="dueInWorkingDays" value="2"/>' + first_props,
@@ -150,4 +159,14 @@ REVIEW_SCHEMA = {
         "comments": {"type": "string", "title": "Comments", "maxLength": 200},
     },
     "required": ["outcome"],
+}
+
+START_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "title": "Start",
+    "properties": {
+        "note": {"type": "string", "title": "Note", "maxLength": 200},
+        "priority": {"type": "integer", "title": "Priority", "minimum": 1, "maximum": 3},
+    },
 }

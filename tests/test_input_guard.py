@@ -4,6 +4,8 @@ PostgreSQL cannot store U+0000; before this guard such input gave a 500 on that 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.pages.conftest import Browser
@@ -55,3 +57,52 @@ def test_nul_in_a_page_form_is_a_422_page_and_signs_nobody_in(app):
     assert response.status_code == 422
     assert "must not contain the NUL character" in response.get_data(as_text=True)
     assert browser.get("/").status_code == 302  # still signed out: sent to the sign-in page
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/token", "/api/v1/process-instances",
+                                 "/api/v1/tasks/x/complete"])
+@pytest.mark.parametrize("who", [None, "social_worker"])
+def test_json_nested_100000_deep_is_a_400_signed_in_or_not(as_user, url, who):
+    response = as_user(who).post_raw(url, DEEP, content_type="application/json")
+    assert response.status_code == 400, response.status_code
+    assert response.get_json()["code"] == 400
+    assert "nested" in response.get_json()["message"]
+
+
+def test_json_nested_deeper_than_the_limit_is_a_400(as_user):
+    body = {"process_model": "marp", "data": {}}
+    inner = body["data"]
+    for _ in range(70):
+        inner["x"] = {}
+        inner = inner["x"]
+    response = as_user("social_worker").post("/api/v1/process-instances", json=body)
+    assert response.status_code == 400 and "nested" in response.get_json()["message"]
+
+
+def test_deep_json_to_a_page_is_a_400_page_before_sign_in(app):
+    response = app.test_client().post("/login", data=DEEP, content_type="application/json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("who", [None, "social_worker"])
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(app, as_user, who):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit == 2 * 1024 * 1024
+    response = as_user(who).post_raw("/api/v1/process-instances", b"{" + b" " * limit + b"}",
+                                     content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["code"] == 413
+
+
+def test_a_page_post_over_the_limit_is_a_413(app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = app.test_client().post("/login", data={"username": "x" * limit, "password": "y"})
+    assert response.status_code == 413
+
+
+def test_a_diagram_from_another_tool_fits_under_the_limit(app):
+    largest = max(p.stat().st_size for p in (Path(__file__).parent / "data").rglob("*.bpmn"))
+    assert largest * 4 < app.config["MAX_CONTENT_LENGTH"]

@@ -2,11 +2,13 @@
 timers follow, and the people working on them are told."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from app.engine.working_days import LONDON
 from app.extensions import db
-from app.models import HistoryEvent, Notification
+from app.models import HistoryEvent, Meeting, Notification
+from app.services import meeting_changes
 from tests.pathways.test_marp import ROLES, SAMPLES
 from tests.pathways.walker import Walk
 
@@ -95,3 +97,44 @@ def test_the_chair_takes_a_late_case_as_urgent(app, as_user, traveller):
     assert late.ready() == ["record_decision"]
     again = late.clients["panel_chair"].post(f"/api/v1/meetings/{earlier}/items", json=body)
     assert again.status_code in (409, 422)
+
+
+def test_a_cancel_and_a_move_at_once_leave_the_meeting_as_the_first_left_it(
+        app, as_user, traveller, monkeypatch):
+    """The cancel holds the meeting while it relists the cases; the move waits, then finds the
+    meeting cancelled (409) instead of moving a cancelled meeting's date."""
+    walk = _waiting_for_meeting(app, as_user, traveller, "2026-11-23T10:00:00+00:00", "C-9")
+    meeting_id = walk.instance()["listing"]["meeting_id"]
+    admin, chair = walk.clients["panel_administrator"], walk.clients["panel_chair"]
+    cancelling, moved = threading.Event(), threading.Event()
+    real_next = meeting_changes.panels.next_meeting
+
+    def slow_next(*args, **kwargs):  # in the cancel, after the meeting is marked cancelled
+        cancelling.set()
+        moved.wait(timeout=1.5)
+        return real_next(*args, **kwargs)
+
+    monkeypatch.setattr(meeting_changes.panels, "next_meeting", slow_next)
+    results = {}
+
+    def cancel():
+        results["cancel"] = admin.post(f"/api/v1/meetings/{meeting_id}/cancel",
+                                       json={"reason": "The chair is unavailable"})
+
+    def move():
+        cancelling.wait(timeout=10)
+        results["move"] = chair.post(f"/api/v1/meetings/{meeting_id}/move",
+                                     json={"starts_on": "2026-12-10", "reason": "Room"})
+        moved.set()
+
+    threads = [threading.Thread(target=cancel), threading.Thread(target=move)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results["cancel"].status_code == 200
+    assert results["move"].status_code == 409, results["move"].json
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.status == "cancelled"
+        assert meeting.starts_at.astimezone(LONDON).date().isoformat() == "2026-12-08"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
+from sqlalchemy.exc import IntegrityError
 
 from app.api import schemas
 from app.api.blueprint import ApiBlueprint
@@ -10,7 +11,7 @@ from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import access, deployment
-from app.services.errors import BadRequest, Forbidden, Invalid, NotFound
+from app.services.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 
 blp = ApiBlueprint("process_models", __name__, url_prefix="/api/v1/process-models",
                 description="Deployed BPMN process models and their versions")
@@ -101,6 +102,7 @@ class Versions(MethodView):
     @blp.alt_response(400, schema=schemas.ErrorSchema)
     @blp.alt_response(401, schema=schemas.ErrorSchema)
     @blp.alt_response(403, schema=schemas.ErrorSchema)
+    @blp.alt_response(409, schema=schemas.ErrorSchema)
     @blp.alt_response(422, schema=schemas.ErrorSchema)
     def post(self, args, key):
         """Deploy a diagram as the next version of `key`; nothing is deployed if invalid."""
@@ -111,10 +113,14 @@ class Versions(MethodView):
             version, _ = deployment.deploy_xml(_xml_body(), user.username,
                                                change_note=args.get("change_note"),
                                                expected_key=key)
+            db.session.commit()
         except BpmnProblems as exc:
             db.session.rollback()
             raise ProblemsInvalid(exc) from None
-        db.session.commit()
+        except IntegrityError:  # another deploy took the same version number a moment earlier
+            db.session.rollback()
+            raise Conflict("Someone deployed this model at the same moment; "
+                           "check its latest version and deploy again") from None
         return {"key": version.key, "version": version.version}
 
 

@@ -82,17 +82,49 @@ class ParsedModel:
     user_tasks: dict[str, UserTaskSpec] = field(default_factory=dict)
     description: str | None = None
     tree: Any = None
+    # The form for what a person may give when starting a case (the start event's
+    # formJsonSchemaFilename); without one a case starts with no data but its subject.
+    start_form: str | None = None
+
+
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 
 def read_xml(xml: bytes | str) -> etree._Element:
-    """Parse XML safely (no entities, no network) or raise BpmnProblems."""
+    """Parse XML safely (no entities, no network) or raise BpmnProblems.
+
+    A diagram may not have a DOCTYPE (its entities are never expanded, so one would only leave
+    unreadable references in scripts) nor XInclude elements (never followed, so the diagram
+    would validate and then fail when a case starts).
+    """
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False,
+                             load_dtd=False)
     try:
-        return etree.fromstring(xml, parser)
+        root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise BpmnProblems([Problem(f"Not well-formed XML: {exc.msg}", None, exc.lineno)]) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BpmnProblems([Problem(
+            "The diagram has a DOCTYPE; BPMN needs none, and entity declarations are not "
+            "accepted: remove it", None, 1)])
+    included = [el for el in root.iter() if isinstance(el.tag, str)
+                and el.tag.startswith("{" + XINCLUDE_NS + "}")]
+    if included:
+        raise BpmnProblems([Problem(
+            "XInclude is not supported: put the included content in the diagram itself",
+            _owner_id(el), el.sourceline) for el in included])
+    return root
+
+
+def _owner_id(element: etree._Element) -> str | None:
+    while element is not None:
+        if isinstance(element.tag, str) and element.get("id"):
+            return element.get("id")
+        element = element.getparent()
+    return None
 
 
 def _element_id_at_line(root: etree._Element, line: int | None) -> str | None:
@@ -332,9 +364,12 @@ def parse_model(xml: bytes | str) -> ParsedModel:
                 described = describe_user_task(task_spec)
                 user_tasks[described.name] = replace(
                     described, returned_from=returns.get(described.name, frozenset()))
+    start_form = None
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and task_spec.lane:
             start_roles.add(role_key(task_spec.lane))
+        if isinstance(task_spec, StartEvent):
+            start_form = start_form or _properties(task_spec).get("formJsonSchemaFilename")
     return ParsedModel(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
                        start_roles=sorted(start_roles), user_tasks=user_tasks, tree=root,
-                       description=description)
+                       description=description, start_form=start_form)

@@ -15,6 +15,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from app.engine import form_schema
 from app.engine.parsing import NSMAP, BpmnProblems, ParsedModel, Problem, parse_model
 from app.engine.sandbox import check_expression, check_script
 
@@ -101,12 +102,14 @@ def _check_form(text: str | None, name: str, label: str) -> str | None:
     if text is None:
         return f"{label} {name!r} does not exist in forms/"
     try:
-        Draft202012Validator.check_schema(json.loads(text))
+        document = json.loads(text)
+        Draft202012Validator.check_schema(document)
     except json.JSONDecodeError as exc:
         return f"{label} {name!r} is not valid JSON: {exc}"
     except SchemaError as exc:
         return f"{label} {name!r} is not a valid JSON Schema: {exc.message}"
-    return None
+    found = form_schema.problems(document)
+    return f"{label} {name!r}: {'; '.join(found)}" if found else None
 
 
 def _check_user_tasks(model: ParsedModel, root: etree._Element,
@@ -164,6 +167,10 @@ def validate_model(xml: bytes | str, forms: Path | FormReader
     problems = _check_expressions(model.tree)
     read_form = forms if callable(forms) else file_reader(forms)
     problems += _check_user_tasks(model, model.tree, read_form)
+    if model.start_form:
+        error = _check_form(read_form(model.start_form), model.start_form, "Start form")
+        if error:
+            problems.append(Problem(error, model.key))
     if not model.start_roles:
         problems.append(Problem(
             "The start event is in no lane, so no role may start this pathway", model.key))

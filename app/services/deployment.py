@@ -20,9 +20,11 @@ def validate_xml(xml: bytes | str) -> list[Problem]:
 
 
 def _forms_of(model) -> dict[str, str]:
-    """The text of every form (and layout) the diagram's user tasks name, as they are now."""
+    """The text of every form (and layout) the diagram's user tasks and start event name, as
+    they are now."""
     names = {name for task in model.user_tasks.values()
              for name in (task.form_schema_file, task.form_ui_schema_file) if name}
+    names |= {model.start_form} if model.start_form else set()
     return {name: text for name in sorted(names) if (text := form_store.read(name)) is not None}
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 from jsonschema import Draft202012Validator, SchemaError
 
 from app import audit
+from app.engine import form_schema
 from app.extensions import db
 from app.models import FormVersion, utcnow
 from app.services.errors import Invalid
@@ -91,6 +92,8 @@ def check(path: str, text: str) -> dict[str, list[str]]:
         else:
             if document.get("type", "object") != "object":
                 errors["content"] = ['A form\'s schema must have "type": "object"']
+            elif found := form_schema.problems(document):
+                errors["content"] = found
     return errors
 
 

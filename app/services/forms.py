@@ -2,11 +2,14 @@
 validation of submissions."""
 from __future__ import annotations
 
+import builtins
 import json
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
 
+from app.engine import sandbox
+from app.engine.form_schema import FormValidator
 from app.models import HumanTask, ProcessModelVersion
 from app.services import form_store
 
@@ -33,8 +36,9 @@ def task_form(task: HumanTask, ui: bool = False) -> dict:
 
 
 @lru_cache(maxsize=256)
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+def _validator(schema_json: str) -> FormValidator:
+    """Draft 2020-12, with patterns run on RE2 (app/engine/form_schema.py)."""
+    return FormValidator(json.loads(schema_json), format_checker=FormatChecker())
 
 
 def _node(schema: dict, path: list) -> dict:
@@ -87,6 +91,8 @@ def _message(error, title: str) -> str:
         return f"{title} must be {value} or less"
     if kind == "minLength" and value == 1:
         return f"Enter {title}"
+    if kind == "maxItems":
+        return f"{title} may have at most {value} answers"
     if kind == "maxLength":
         return f"{title} must be {value} characters or fewer"
     if kind == "additionalProperties":
@@ -96,6 +102,8 @@ def _message(error, title: str) -> str:
 
 # Set by the app when a pathway starts; a form may never overwrite them.
 RESERVED_KEYS = frozenset({"initiator", "subject"})
+# What a diagram's code may call: data given at the start must not shadow them either.
+RESERVED_NAMES = RESERVED_KEYS | frozenset(dir(builtins)) | frozenset(sandbox.HELPERS)
 
 
 def keep_form_fields(schema: dict, data: dict) -> dict:

@@ -1,17 +1,58 @@
 """Starting pathways, finding the instances a user may see, and controlling them."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import exists
 
 from app import audit
-from app.engine import workflows
+from app.engine import form_schema, workflows
 from app.engine.specs import SPECS
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, Team, User, utcnow
-from app.services import access, deployment, history, panels, progress
+from app.services import access, deployment, forms, history, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
+
+# What a person may give when starting a case: its subject (who the child is) and answers
+# to the start form, if the diagram has one. Everything else is the pathway's own.
+START_DATA_MAX_BYTES = 64 * 1024
+START_DATA_MAX_DEPTH = 8
+SUBJECT_MAX_BYTES = 4 * 1024
+SUBJECT_MAX_DEPTH = 2
+
+
+def _too_big(value, max_bytes: int, max_depth: int, what: str) -> str | None:
+    size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    if size > max_bytes:
+        return f"The {what} is {size:,} bytes; at most {max_bytes:,} are accepted"
+    if form_schema.json_depth(value) > max_depth:
+        return f"The {what} is nested more than {max_depth} levels deep"
+    return None
+
+
+def start_data_errors(version, subject: dict, data: dict) -> dict[str, list[str]]:
+    """Field errors (empty when none) for what a person gives to start a case: only the start
+    form's fields, none of the names the pathway keeps for itself, valid against the form,
+    within size and depth limits."""
+    errors: dict[str, list[str]] = {}
+    if problem := _too_big(subject, SUBJECT_MAX_BYTES, SUBJECT_MAX_DEPTH, "subject"):
+        errors["subject"] = [problem]
+    if problem := _too_big(data, START_DATA_MAX_BYTES, START_DATA_MAX_DEPTH, "start data"):
+        return {**errors, "data": [problem]}
+    model = progress.model_for_version(version)
+    schema = forms.load_form(model.start_form, version) if model.start_form else {}
+    fields = set(schema.get("properties") or {})
+    for key in data:
+        if key in forms.RESERVED_NAMES or key.startswith("_"):
+            errors[f"data.{key}"] = [f"{key!r} is a name the pathway keeps for itself"]
+        elif key not in fields:
+            errors[f"data.{key}"] = [f"{key!r} is not a field of this pathway's start form"
+                                     if schema else "This pathway takes no start data"]
+    if errors or not schema:
+        return errors
+    return {f"data.{field}" if field != "_form" else "data": messages
+            for field, messages in forms.validate(schema, data).items()}
 
 
 def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessInstance:
@@ -21,6 +62,9 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
                       {"process_model": [f"No process model is deployed as {process_key!r}"]})
     if not set(version.start_roles) & user.role_keys:
         raise Forbidden("None of your roles may start this pathway")
+    errors = start_data_errors(version, subject, data)
+    if errors:
+        raise Invalid("The start data has errors", errors)
     return _start(version, user.username, subject, data, (user.team, user.service))
 
 

@@ -37,9 +37,19 @@ def _require(user: User, roles: frozenset[str], doing: str) -> None:
         raise Forbidden(f"Only the panel's chair or administrator may {doing}")
 
 
-def _require_scheduled(meeting: Meeting) -> None:
+def _require_scheduled(meeting: Meeting) -> Meeting:
+    """The meeting, locked until commit and reloaded, if it is still scheduled.
+
+    Two changes at once (a cancel and a move) queue here, and the later sees what the earlier
+    did. NO KEY UPDATE, as a plain UPDATE takes: listing a case on the meeting (a row that
+    refers to it) is not held up, so this never deadlocks with a step that lists one.
+    """
+    meeting = db.session.scalar(
+        db.select(Meeting).where(Meeting.id == meeting.id)
+        .with_for_update(of=Meeting, key_share=True).execution_options(populate_existing=True))
     if meeting.status != MeetingStatus.SCHEDULED:
         raise Conflict(f"This meeting is {meeting.status}; only a scheduled meeting can change")
+    return meeting
 
 
 def _follow(item: MeetingItem, actor: str, why: str) -> None:
@@ -77,7 +87,7 @@ def _move_item(item: MeetingItem, target: Meeting) -> MeetingItem:
 
 def cancel(user: User, meeting: Meeting, reason: str) -> Meeting:
     _require(user, CHANGERS, "cancel a meeting")
-    _require_scheduled(meeting)
+    meeting = _require_scheduled(meeting)
     meeting.status = MeetingStatus.CANCELLED
     meeting.note = f"Cancelled by {user.display_name}: {reason}"
     meeting.changed_by = user.username
@@ -93,7 +103,7 @@ def cancel(user: User, meeting: Meeting, reason: str) -> Meeting:
 
 def move(user: User, meeting: Meeting, new_day: date, reason: str) -> Meeting:
     _require(user, CHANGERS, "move a meeting")
-    _require_scheduled(meeting)
+    meeting = _require_scheduled(meeting)
     if new_day < utcnow().astimezone(LONDON).date():
         raise Invalid("The new date is in the past", {"starts_on": ["Enter a date from today"]})
     panel, old = meeting.panel, _day(meeting)
@@ -112,7 +122,7 @@ def move(user: User, meeting: Meeting, new_day: date, reason: str) -> Meeting:
 def take_as_urgent(user: User, meeting: Meeting, instance_id: str, reason: str) -> MeetingItem:
     """The chair accepts a late case onto an earlier meeting than its cut-off allowed."""
     _require(user, frozenset({"panel_chair"}), "take a late case as urgent")
-    _require_scheduled(meeting)
+    meeting = _require_scheduled(meeting)
     item = panels.current_listing(instance_id)
     if item is None or item.meeting.panel_key != meeting.panel_key:
         raise Invalid("That case is not waiting for this panel",

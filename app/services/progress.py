@@ -27,7 +27,10 @@ END_OF_DAY = time(17, 0)
 
 
 def model_for(instance: ProcessInstance) -> ParsedModel:
-    version = instance.model_version
+    return model_for_version(instance.model_version)
+
+
+def model_for_version(version) -> ParsedModel:
     return SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
 
 

@@ -160,22 +160,39 @@ def save_draft(user: User, task_id: str, data: dict,
     return task
 
 
-def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
-    """Validate, run the engine on, and save in one transaction; (instance, new tasks)."""
-    task = get_visible(user, task_id)
-    _require_workable(user, task)
-    # As in _hand_over: lock first; the reload shows `task` as another request left it.
-    instance = progress.lock(task.instance_id, for_step=True)
+def _check_open(user: User, task: HumanTask, instance: ProcessInstance) -> None:
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
     if task.assignee not in (None, user.username):
         raise Conflict(f"This task is held by {task.assignee}")
     if instance.status not in InstanceStatus.OPEN:
         raise Conflict(f"The instance is {instance.status}, not running")
-    schema = forms.task_form(task)
-    errors = forms.validate(schema, data, context=instance.data)
+
+
+def _validate(schema: dict, data: dict, known: dict | None) -> None:
+    errors = forms.validate(schema, data, context=known)
     if errors:
         raise Invalid("The form has errors", errors)
+
+
+def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, list[HumanTask]]:
+    """Validate (holding no lock), then run the engine and save in one transaction under the
+    instance lock; (instance, new tasks)."""
+    task = get_visible(user, task_id)
+    _require_workable(user, task)
+    _check_open(user, task, task.instance)
+    schema = forms.task_form(task)
+    known = task.instance.data
+    # Checking the answers is the costly part of a submission that is refused: do it holding
+    # no lock. On SQLite even a read holds the database's write lock (BEGIN IMMEDIATE) until
+    # the transaction ends, so end it; nothing has been written yet.
+    db.session.commit()
+    _validate(schema, data, known)
+    # As in _hand_over: lock first; the reload shows `task` as another request left it.
+    instance = progress.lock(task.instance_id, for_step=True)
+    _check_open(user, task, instance)
+    if instance.data != known:  # another step moved the case on: its rules may now differ
+        _validate(schema, data, instance.data)
     data = forms.keep_form_fields(schema, data)
     meeting_changes.follow_date_change(user, instance.id, data)
 

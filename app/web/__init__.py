@@ -72,5 +72,5 @@ def init_app(app: Flask) -> None:
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp):
         app.register_blueprint(blueprint)
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

@@ -2,8 +2,6 @@
 page with its history and the manager's actions (reassign, suspend, resume, terminate)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time
 
 from flask import (
@@ -34,6 +32,7 @@ from app.models import (
 from app.security import signed_in_user
 from app.services import access, deployment, instances, letters, panels, progress, tasks
 from app.services.errors import NotFound, ServiceError
+from app.web.csv_export import csv_response
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 from app.web.task_pages import _gathered, _names, _story
@@ -148,18 +147,14 @@ def _teams(user: User) -> list[str]:
 def export():
     user = _reader()
     rows, _total = _rows(user, _filters(), 1, MAX_EXPORT)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["case", "child_ref", "child", "pathway", "team", "status", "current step",
-                     "held by", "days at this step", "due", "next panel"])
-    for r in rows:
-        writer.writerow([r["instance"].id, r["child_ref"], r["child"], r["pathway"],
-                         r["instance"].team or "", r["status"],
-                         r["steps"], r["holder"], "" if r["days"] is None else r["days"],
-                         r["due_at"].isoformat() if r["due_at"] else "",
-                         r["panel"].astimezone(LONDON).date().isoformat() if r["panel"] else ""])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="cases.csv"'})
+    header = ["case", "child_ref", "child", "pathway", "team", "status", "current step",
+              "held by", "days at this step", "due", "next panel"]
+    return csv_response(header, ([
+        r["instance"].id, r["child_ref"], r["child"], r["pathway"], r["instance"].team or "",
+        r["status"], r["steps"], r["holder"], "" if r["days"] is None else r["days"],
+        r["due_at"].isoformat() if r["due_at"] else "",
+        r["panel"].astimezone(LONDON).date().isoformat() if r["panel"] else ""]
+        for r in rows), "cases")
 
 
 def _case(user: User, instance_id: str) -> ProcessInstance:

@@ -3,8 +3,6 @@ Part 2, for the annual Placement Sufficiency Strategy) and the Part 3 tracker lo
 page and a CSV export; both are for the panels' own roles and managers."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date
 
@@ -17,6 +15,7 @@ from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
 from app.security import signed_in_user
 from app.services import access, forms
+from app.web.csv_export import csv_response
 from app.web.sessions import page_login_required
 
 bp = Blueprint("registers", __name__)
@@ -100,12 +99,7 @@ def tracker_log(user) -> list[dict]:
 
 
 def _csv(rows: Iterable[dict], fields: list[str], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return csv_response(fields, ([row.get(f, "") for f in fields] for row in rows), name)
 
 
 def _noted(rows: list[dict]) -> None:

@@ -10,13 +10,14 @@ from app.engine import workflows
 from app.engine.clock import engine_time, now
 from app.engine.parsing import BpmnProblems, parse_model, role_key
 from app.engine.validation import validate_model
-from tests.diagrams import NOTE_SCHEMA, two_step
+from tests.diagrams import NOTE_SCHEMA, START_SCHEMA, two_step
 
 
 @pytest.fixture
 def forms(tmp_path):
     (tmp_path / "test").mkdir()
     (tmp_path / "test" / "note.schema.json").write_text(json.dumps(NOTE_SCHEMA))
+    (tmp_path / "test" / "start.schema.json").write_text(json.dumps(START_SCHEMA))
     return tmp_path
 
 
@@ -31,6 +32,7 @@ def test_parse_reads_our_extensions():
     model = parse_model(two_step())
     assert model.key == "two_step"
     assert model.start_roles == ["social_worker"]
+    assert model.start_form == "test/start.schema.json"
     first = model.user_tasks["first"]
     assert first.role == "social_worker"
     assert first.form_schema_file == "test/note.schema.json"
