@@ -28,6 +28,14 @@ def note(object_type: str, object_id: str | None, child_ref: str | None,
         notes.append(entry)
 
 
+def note_list(name: str, child_refs) -> None:
+    """A page listing cases (names and where each case is, not their records): one entry
+    that the list was viewed, naming the children on it, so that an auditor searching for a
+    child finds it, without a 'view' of every child's record. Opening a case is noted apart."""
+    refs = sorted({ref for ref in child_refs if ref})
+    note("case_list", name, None, detail={"children": refs} if refs else None)
+
+
 def _write(response):
     notes = g.pop("audit_notes", None)
     if not notes:

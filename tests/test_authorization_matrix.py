@@ -163,6 +163,9 @@ PAGES = {
     ("GET", "/cases/<instance_id>/diagram.json"): CASE_VIEW,
     ("GET", "/cases/<instance_id>"): CASE_VIEW,
     ("GET", "/my-work"): PAGE,
+    # The audit trail's pages: auditors only.
+    ("GET", "/audit"): {None: 302, **{r: 200 if r == "auditor" else 403 for r in ROLES}},
+    ("GET", "/audit.csv"): {None: 302, **{r: 200 if r == "auditor" else 403 for r in ROLES}},
     ("POST", "/cases/<instance_id>/tasks/<task_id>/assign"):
         {None: 302, **{r: (302 if r in ASSIGNERS else 403 if r == "process_owner" else
                            403 if r not in CASE_READERS else 404) for r in ROLES}},

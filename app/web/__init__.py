@@ -10,6 +10,7 @@ from app.security import current_user
 from app.services import access
 from app.web import (
     assets,
+    audit_pages,
     auth,
     case_pages,
     csrf,
@@ -56,6 +57,28 @@ def page_error(error):
                            description=getattr(error, "description", "")), code
 
 
+# Roles whose work is not cases' steps: someone holding only these has no inbox or requests.
+NO_CASEWORK = frozenset({"auditor", "administrator"})
+
+
+def menu(user) -> list[tuple[str, str]]:
+    """The header's links for what this person's roles do (endpoint, label)."""
+    items: list[tuple[str, str]] = []
+    casework = bool(user.role_keys - NO_CASEWORK)
+    if casework:
+        items += [("inbox.inbox", "Inbox"), ("my_work.index", "My requests")]
+        if start.startable(user):
+            items.append(("start.choose", "Start a request"))
+        items.append(("panel_pages.index", "Panels"))
+    if case_pages.sees_cases(user):
+        items += [("case_pages.index", "Cases"), ("dashboard.index", "Dashboard")]
+    if access.owns_processes(user):
+        items.append(("library_pages.index", "Process library"))
+    if audit_pages.is_auditor(user):
+        items.append(("audit_pages.index", "Audit trail"))
+    return items
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
     app.config.setdefault("SESSION_LIFETIME_HOURS", 12)
@@ -66,11 +89,12 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
+    app.jinja_env.globals["menu"] = menu
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp, my_work.bp):
+                      library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

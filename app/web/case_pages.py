@@ -111,8 +111,7 @@ def _rows(user: User, f: dict, page: int, per_page: int) -> tuple[list[dict], in
     found = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     names = {v.key: v.name for v in deployment.all_latest()}
     holders = _names({t.assignee for i in found for t in i.tasks if t.assignee})
-    for instance in found:
-        audit.note("instance", instance.id, instance.child_ref)
+    audit.note_list("cases", (i.child_ref for i in found))
     listings = panels.current_listings([i.id for i in found])
     return [_row(i, names, holders, listings.get(i.id)) for i in found], total
 

@@ -71,5 +71,5 @@ def index():
     view = view if view in VIEWS else "started"
     rows = _rows(user, view)
     # A list viewed, not a view of each child on it (their cases' pages record that).
-    audit.note("case_list", f"my-work:{view}", None)
+    audit.note_list(f"my-work:{view}", (row["child_ref"] for row in rows))
     return render_template("web/my_work.html", views=VIEWS, view=view, rows=rows, limit=LIMIT)

@@ -66,8 +66,7 @@ def meeting(meeting_id: str):
 
 def _agenda_page(user, found: Meeting, errors: dict, values: dict, status: int = 200):
     rows = panels.agenda(user, found)
-    for row in rows:
-        audit.note("instance", row["instance"].id, row["instance"].child_ref)
+    audit.note_list(f"agenda:{found.id}", (row["instance"].child_ref for row in rows))
     can_change = bool(user.role_keys & meeting_changes.CHANGERS) and found.status == "scheduled"
     return render_template("web/meeting.html", meeting=found, panel=found.panel, rows=rows,
                            can_change=can_change, errors=errors, values=values,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import true
 
 from app import audit
@@ -103,8 +103,7 @@ def _csv(rows: Iterable[dict], fields: list[str], name: str) -> Response:
 
 
 def _noted(rows: list[dict]) -> None:
-    for row in rows:
-        audit.note("instance", row["instance_id"], row["child_ref"] or None)
+    audit.note_list(f"register:{request.path}", (row["child_ref"] for row in rows))
 
 
 @bp.get("/registers/unmet-needs")

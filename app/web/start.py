@@ -13,21 +13,21 @@ from app.web.sessions import page_login_required
 bp = Blueprint("start", __name__)
 
 
-def _startable(user) -> list:
+def startable(user) -> list:
     return [v for v in deployment.all_latest() if set(v.start_roles) & user.role_keys]
 
 
 @bp.get("/start")
 @page_login_required
 def choose():
-    return render_template("web/start.html", models=_startable(signed_in_user()))
+    return render_template("web/start.html", models=startable(signed_in_user()))
 
 
 @bp.route("/start/<key>", methods=["GET", "POST"])
 @page_login_required
 def start(key: str):
     user = signed_in_user()
-    model = next((v for v in _startable(user) if v.key == key), None)
+    model = next((v for v in startable(user) if v.key == key), None)
     if model is None:
         abort(404)
     values = {"child_ref": request.form.get("child_ref", "").strip(),
