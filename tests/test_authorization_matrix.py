@@ -166,8 +166,9 @@ PAGES = {
     # The audit trail's pages: auditors only.
     ("GET", "/audit"): {None: 302, **{r: 200 if r == "auditor" else 403 for r in ROLES}},
     ("GET", "/audit.csv"): {None: 302, **{r: 200 if r == "auditor" else 403 for r in ROLES}},
+    # Those who may are first asked to confirm (200).
     ("POST", "/cases/<instance_id>/tasks/<task_id>/assign"):
-        {None: 302, **{r: (302 if r in ASSIGNERS else 403 if r == "process_owner" else
+        {None: 302, **{r: (200 if r in ASSIGNERS else 403 if r == "process_owner" else
                            403 if r not in CASE_READERS else 404) for r in ROLES}},
     # Suspend, resume, terminate: managers and process owners only; the team's own
     # managers see the case but may not stop it.

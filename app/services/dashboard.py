@@ -45,6 +45,9 @@ def _decision_tasks() -> dict[str, set[str]]:
     return found
 
 
+SYSTEM_ROLE = "system"  # the lane of pathways only the service itself begins
+
+
 def figures(user: User) -> dict:
     now = utcnow()
     since = now - WINDOW
@@ -87,7 +90,9 @@ def figures(user: User) -> dict:
         outcomes[panel_key][str((decision or {}).get("outcome") or "not recorded")] += 1
 
     forums = []
-    for key in sorted(set(names) | set(in_flight)):
+    # The service's own pathways (a meeting's minutes, a note to file) are not forums.
+    system = {v.key for v in deployment.all_latest() if set(v.start_roles) <= {SYSTEM_ROLE}}
+    for key in sorted((set(names) | set(in_flight)) - system):
         days = waits.get(key, [])
         forums.append({"key": key, "name": names.get(key, key), "in_flight": in_flight.get(key, 0),
                        "overdue": overdue.get(key, 0), "decisions": len(days),

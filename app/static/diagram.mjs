@@ -9,7 +9,7 @@ const adapters = {
   }),
   heatmap: (steps) => ({
     marks: Object.keys(steps).map((id) => [id, 'app-current']),
-    badges: Object.entries(steps).map(([id, f]) => [id, `${f.waiting} · ${f.median_days} d`])
+    badges: Object.entries(steps).map(([id, f]) => [id, `${f.waiting} waiting · ${f.median_days} ${f.median_days === 1 ? 'day' : 'days'}`])
   })
 }
 

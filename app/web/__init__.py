@@ -15,6 +15,7 @@ from app.web import (
     case_pages,
     csrf,
     dashboard,
+    display,
     inbox,
     kept_answers,
     library_pages,
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["menu"] = menu
+    app.jinja_env.filters["days"] = display.days
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,

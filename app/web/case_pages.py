@@ -26,6 +26,7 @@ from app.models import (
     ProcessInstance,
     Role,
     TaskStatus,
+    Team,
     User,
     utcnow,
 )
@@ -182,7 +183,8 @@ def case(instance_id: str):
     return render_template(
         "web/case.html", instance=instance, ready=ready, candidates=candidates,
         pathway=pathway.name if pathway else instance.process_key,
-        holders=_names({t.assignee for t in ready if t.assignee}), listing=listing,
+        holders=_names({t.assignee for t in ready if t.assignee} | {instance.started_by}),
+        listing=listing, team_name=_team_name(instance.team),
         story=_story(instance), gathered=_gathered(instance, ""),
         documents=letters.for_instance(instance.id),
         can_assign=access.can_assign(user) and (access.manages(user, instance)
@@ -190,6 +192,11 @@ def case(instance_id: str):
         teams=[t for t in instances.teams() if t != instance.team]
         if access.can_move_team(user, instance) else [],
         can_control=access.can_control_instances(user), long_date=long_date, deadline=deadline)
+
+
+def _team_name(key: str | None) -> str | None:
+    team = db.session.get(Team, key) if key else None
+    return team.name if team else key
 
 
 def _done(message: str, instance_id: str):
@@ -208,10 +215,40 @@ def _failed(exc: ServiceError, instance_id: str):
     return redirect(url_for("case_pages.case", instance_id=instance_id))
 
 
+def _confirm(instance: ProcessInstance, heading: str, explain: list[str], button: str,
+             fields: dict, warning: bool = False):
+    """Ask before an action that changes who does a child's work or ends a case (GOV.UK:
+    confirm before destructive actions); the same form posted again with `confirmed`."""
+    return render_template(
+        "web/confirm.html", heading=heading, explain=explain, button=button, fields=fields,
+        warning=warning, action=request.path,
+        caption=f"{(instance.subject or {}).get('name', '')} {instance.child_ref or ''}".strip(),
+        back=url_for("case_pages.case", instance_id=instance.id))
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
 @bp.post("/cases/<instance_id>/tasks/<task_id>/assign")
 @page_login_required
 def assign(instance_id: str, task_id: str):
     user = _reader()
+    instance = _case(user, instance_id)
+    if not _confirmed():
+        if not (access.can_assign(user) and (access.manages(user, instance)
+                                             or access.oversees(user))):
+            abort(403)
+        task = next((t for t in instance.tasks if t.id == task_id), None)
+        if task is None:
+            abort(404)
+        username = request.form.get("username", "")
+        name = _names({username}).get(username, username)
+        holder = _names({task.assignee}).get(task.assignee) if task.assignee else None
+        return _confirm(instance, f"Give “{task.title}” to {name}?",
+                        [f"It is now {'with ' + holder if holder else 'not claimed'}. "
+                         f"It will be in {name}'s inbox, and the case's history will say you "
+                         "moved it."], f"Yes, give it to {name}", {"username": username})
     try:
         task = tasks.assign(user, task_id, request.form.get("username", ""))
     except ServiceError as exc:
@@ -233,6 +270,8 @@ def control(instance_id: str, action: str):
         elif action == "retry":
             instances.retry(user, instance_id)
         elif action == "team":
+            if not _confirmed():
+                return _confirm_move(user, instance_id, request.form.get("team") or "")
             instance = instances.change_team(user, instance_id, request.form.get("team"))
             db.session.commit()
             flash(f"The case is now with {instance.team}.", "success")
@@ -244,6 +283,8 @@ def control(instance_id: str, action: str):
             if not reason:
                 flash("Enter the reason for ending the case.", "error")
                 return redirect(url_for("case_pages.case", instance_id=instance_id))
+            if not _confirmed():
+                return _confirm_end(user, instance_id, reason)
             instances.terminate(user, instance_id, reason)
         else:
             abort(404)
@@ -253,6 +294,27 @@ def control(instance_id: str, action: str):
                   "retry": "The case is running again: the step that failed can be tried "
                            "again (its answers are kept as a draft).",
                   "terminate": "The case has ended."}[action], instance_id)
+
+
+def _confirm_move(user: User, instance_id: str, team: str):
+    instance = _case(user, instance_id)
+    if not access.can_move_team(user, instance):
+        abort(403)
+    return _confirm(instance, f"Move this case to {team}?",
+                    [f"{team}'s managers will see the case from then on, and its open steps "
+                     "will be offered in that team. Who holds each step does not change."],
+                    "Yes, move the case", {"team": team})
+
+
+def _confirm_end(user: User, instance_id: str, reason: str):
+    instance = _case(user, instance_id)
+    if not access.can_control_instances(user):
+        abort(403)
+    return _confirm(instance, "End this case?",
+                    ["Every open step will be withdrawn and the case will stop. This cannot "
+                     "be undone: to carry on, someone would have to start a new request.",
+                     f"Reason: {reason}"], "Yes, end the case", {"reason": reason},
+                    warning=True)
 
 
 @bp.get("/cases/<instance_id>/diagram.bpmn")

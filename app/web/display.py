@@ -37,3 +37,10 @@ def deadline(due: datetime | None) -> dict | None:
     if due - now <= DUE_SOON:
         return {"date": label, "tag": "Due soon", "tag_class": "govuk-tag--yellow"}
     return {"date": label, "tag": None, "tag_class": None}
+
+
+def days(value: float | None) -> str:
+    """A number of days as people write it: 1, 2.5, 14 (never "1.0"); a dash for none."""
+    if value is None:
+        return "–"
+    return f"{round(value, 1):g}"

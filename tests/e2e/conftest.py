@@ -96,6 +96,7 @@ def new_page(chromium, live_server):
         problems: list[str] = []
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.on("console", lambda msg: _console(problems, msg))
+        page.on("response", lambda response: _missing_asset(problems, response))
         page.problems = problems  # JavaScript errors seen, checked by the tests
         return page
 
@@ -104,10 +105,16 @@ def new_page(chromium, live_server):
         context.close()
 
 
+def _missing_asset(problems: list[str], response) -> None:
+    """A page's own CSS, script, image or font that is not there (a font the CSS asks for
+    and the app does not serve was one: every page's console showed its 404)."""
+    if response.status == 404 and "/assets/" in response.url:
+        problems.append(f"missing asset: {response.url}")
+
+
 def _console(problems: list[str], msg) -> None:
     # "Failed to load resource" is Chromium reporting an HTTP status: the 422 of a form with
-    # errors is meant, and so are the 404s for the GDS Transport font, which the GOV.UK CSS
-    # asks for and the app deliberately does not serve (app/web/assets.py; text uses Arial).
+    # errors is meant; a missing asset is caught apart, by _missing_asset.
     if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
         problems.append(f"console {msg.type}: {msg.text} ({(msg.location or {}).get('url')})")
 

@@ -29,6 +29,7 @@ def test_a_manager_follows_a_case_and_reassigns_its_step(new_page, as_user):
     screenshot(page, "case.png")
     page.get_by_label(re.compile("Reassign")).select_option("panel_administrator")
     page.get_by_role("button", name="Reassign").click()
+    page.get_by_role("button", name=re.compile("^Yes, give it to")).click()
     expect(page.get_by_text("It is in their inbox")).to_be_visible()
     assert not page.problems, page.problems
 
@@ -97,6 +98,7 @@ def test_a_team_manager_follows_an_overdue_figure_and_reassigns_the_step(new_pag
     expect(page.locator(".app-current[data-element-id='prepare_request']")).to_have_count(1)
     page.get_by_label(re.compile("Reassign")).select_option("social_worker_2")
     page.get_by_role("button", name="Reassign").click()
+    page.get_by_role("button", name=re.compile("^Yes, give it to")).click()
     expect(page.get_by_text("It is in their inbox")).to_be_visible()
     history = page.locator("h2:has-text('History') + ol")
     expect(history).to_contain_text("Priya Lane")

@@ -42,8 +42,11 @@ def test_a_manager_reassigns_and_it_shows_in_history_and_the_new_inbox(browser, 
     page = manager.get(f"/cases/{marp_case['id']}").get_data(as_text=True)
     assert "Waiting now" in page and "History" in page
     [task] = [t for t in marp_case["tasks"] if t["status"] == "ready"]
-    done = manager.post(f"/cases/{marp_case['id']}/tasks/{task['id']}/assign",
-                        {"username": "team_manager"}, follow=True)
+    url = f"/cases/{marp_case['id']}/tasks/{task['id']}/assign"
+    asked = manager.post(url, {"username": "team_manager"}).get_data(as_text=True)
+    assert f"Give “{task['title']}” to Alex Morgan (Team Manager)?" in asked
+    assert as_user("team_manager").get("/api/v1/tasks?filter=mine").json["items"] == []
+    done = manager.post(url, {"username": "team_manager", "confirmed": "1"}, follow=True)
     assert "is now with" in done.get_data(as_text=True)
     assert "assigned" in manager.get(f"/cases/{marp_case['id']}").get_data(as_text=True)
     mine = as_user("team_manager").get("/api/v1/tasks?filter=mine").json["items"]
@@ -59,7 +62,12 @@ def test_suspend_resume_and_end_with_a_reason(browser, marp_case):
         as_text=True)
     refused = manager.post(f"{url}/terminate", {}, follow=True).get_data(as_text=True)
     assert "Enter the reason" in refused
-    ended = manager.post(f"{url}/terminate", {"reason": "Duplicate request"}, follow=True)
+    asked = manager.post(f"{url}/terminate", {"reason": "Duplicate request"})
+    assert "End this case?" in asked.get_data(as_text=True)
+    assert "Duplicate request" in asked.get_data(as_text=True)
+    assert "Running" in manager.get(url).get_data(as_text=True)  # nothing happened yet
+    ended = manager.post(f"{url}/terminate", {"reason": "Duplicate request", "confirmed": "1"},
+                         follow=True)
     assert "The case has ended" in ended.get_data(as_text=True)
 
 

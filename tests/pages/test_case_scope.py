@@ -116,7 +116,10 @@ def test_a_team_manager_moves_a_case_from_its_page(browser, cases):
     page = team_manager.get(f"/cases/{cases['A']}").get_data(as_text=True)
     assert "Locality Team A, Locality Services" in page
     assert '<option value="Locality Team B">' in page
-    done = team_manager.post(f"/cases/{cases['A']}/team", {"team": "Locality Team B"})
+    asked = team_manager.post(f"/cases/{cases['A']}/team", {"team": "Locality Team B"})
+    assert "Move this case to Locality Team B?" in asked.get_data(as_text=True)
+    done = team_manager.post(f"/cases/{cases['A']}/team",
+                             {"team": "Locality Team B", "confirmed": "1"})
     assert done.headers["Location"] == "/cases"  # no longer theirs to see
     assert "The case is now with Locality Team B" in team_manager.get("/cases").get_data(
         as_text=True)
