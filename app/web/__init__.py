@@ -19,6 +19,7 @@ from app.web import (
     modeler_pages,
     panel_pages,
     registers,
+    sso,
     start,
     task_pages,
 )
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         minutes=app.config["SESSION_IDLE_MINUTES"])
+    sso.check_configuration(app)
     csrf.init_app(app)
     app.before_request(expire_idle_sessions)
     app.context_processor(_page_context)
@@ -61,7 +63,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp):
+                      library_pages.bp, sso.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
