@@ -8,16 +8,15 @@ everything here trusts the claims it is given.
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import Role, User
 from app.services.auth import hash_password
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,8 @@ def user_from_claims(claims: Mapping, *, username_claim: str, groups_claim: str,
     role_keys, team = mapped_access(claims, groups_claim, rules)
     known = db.session.scalars(db.select(Role).where(Role.key.in_(role_keys))).all()
     if unknown := role_keys - {r.key for r in known}:
-        log.warning("single sign-on: the group map names unknown roles %s", sorted(unknown))
+        current_app.logger.warning("single sign-on: the group map names unknown roles %s",
+                                   sorted(unknown))
     if user is None:
         if not known:
             raise SsoRefused("no_role", _NO_ROLE)  # nobody is created without a way in

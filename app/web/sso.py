@@ -9,8 +9,6 @@ are is app/services/sso.py. Set-up: docs/single-sign-on.md.
 """
 from __future__ import annotations
 
-import logging
-
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
@@ -32,7 +30,6 @@ from app.security import current_user
 from app.services import sso
 from app.web.sessions import safe_next, sign_in
 
-log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
 
 CLIENT_NAME = "idp"  # Authlib keeps its state under this name in the session
@@ -107,7 +104,8 @@ def start():
         _issuer(remote)
         return remote.authorize_redirect(_redirect_uri())
     except (requests.RequestException, ValueError, ProviderProblem) as exc:
-        log.warning("single sign-on: provider unusable (%s: %s)", type(exc).__name__, exc)
+        current_app.logger.warning("single sign-on: provider unusable (%s: %s)",
+                                   type(exc).__name__, exc)
         return _problem(f"{provider_name()} could not be reached. Try again in a few minutes.",
                         503)
 
@@ -139,7 +137,7 @@ def callback():
             ValueError) as exc:
         # State missing or used, ID token forged, expired or for someone else, the provider
         # said no or could not be reached: nobody is signed in, and the log says which.
-        log.warning("single sign-on refused: %s: %s", type(exc).__name__, exc)
+        current_app.logger.warning("single sign-on refused: %s: %s", type(exc).__name__, exc)
         db.session.rollback()
         return _problem("Your sign-in could not be completed. Start again from the sign-in "
                         "page.", 401)
@@ -151,7 +149,7 @@ def callback():
             rules=sso.parse_group_map(config["OIDC_GROUP_MAP"]))
     except sso.SsoRefused as refused:
         db.session.commit()  # roles withdrawn by the refresh stay withdrawn
-        log.warning("single sign-on refused: %s", refused.reason)
+        current_app.logger.warning("single sign-on refused: %s", refused.reason)
         return _problem(refused.message, 403, title="You cannot sign in to Panelflow")
     db.session.commit()
     # --- sign-in hook: the one call into app/web/sessions.py (whatever makes the session) ---

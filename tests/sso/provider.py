@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -88,23 +89,29 @@ def group_map() -> dict:
     }
 
 
-@pytest.fixture
-def sso_app(app, oidc_provider) -> Iterator:
-    """The session app using the provider for this test; its settings are put back after."""
+@contextmanager
+def using_provider(app, issuer: str) -> Iterator:
+    """The session app signing in through `issuer` until the block ends; then its settings
+    are put back as they were."""
     with app.app_context():
         groups = group_map()
-    settings = {"OIDC_ISSUER": oidc_provider, "OIDC_CLIENT_ID": CLIENT_ID,
+    settings = {"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": CLIENT_ID,
                 "OIDC_CLIENT_SECRET": "test-secret", "OIDC_PROVIDER_NAME": PROVIDER_NAME,
                 "OIDC_GROUP_MAP": json.dumps(groups), "OIDC_USERNAME_CLAIM": "preferred_username",
-                "OIDC_GROUPS_CLAIM": "groups", "PASSWORD_LOGIN": True}
+                "OIDC_GROUPS_CLAIM": "groups", "PASSWORD_LOGIN": True, "TEST_GROUP_MAP": groups}
     saved = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
-    app.config["TEST_GROUP_MAP"] = groups
     try:
         yield app
     finally:
         app.config.update(saved)
-        app.config.pop("TEST_GROUP_MAP", None)
+
+
+@pytest.fixture
+def sso_app(app, oidc_provider) -> Iterator:
+    """The session app using the real provider for this test."""
+    with using_provider(app, oidc_provider):
+        yield app
 
 
 def set_provider_user(issuer: str, sub: str, **claims) -> None:
