@@ -24,8 +24,10 @@ from flask import (
     url_for,
 )
 from joserfc.errors import JoseError
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.models import User
 from app.security import current_user
 from app.services import sso
 from app.web.sessions import safe_next, sign_in
@@ -124,6 +126,30 @@ def _verified_claims() -> dict:
     return dict(claims)
 
 
+def _save_person(claims: dict) -> User:
+    config = current_app.config
+    try:
+        user = sso.user_from_claims(
+            claims, username_claim=config["OIDC_USERNAME_CLAIM"],
+            groups_claim=config["OIDC_GROUPS_CLAIM"],
+            rules=sso.parse_group_map(config["OIDC_GROUP_MAP"]))
+    except sso.SsoRefused:
+        db.session.commit()  # roles withdrawn by the refresh stay withdrawn
+        raise
+    db.session.commit()
+    return user
+
+
+def _person(claims: dict) -> User:
+    """The person for the claims, saved. Tried twice: someone's first sign-in in two tabs at
+    once makes one of them lose the race to create them, and the second try finds them."""
+    try:
+        return _save_person(claims)
+    except IntegrityError:
+        db.session.rollback()
+        return _save_person(claims)
+
+
 @bp.get("/login/sso/callback")
 def callback():
     """The provider sends the browser back here with a code; the code becomes verified claims,
@@ -141,17 +167,11 @@ def callback():
         db.session.rollback()
         return _problem("Your sign-in could not be completed. Start again from the sign-in "
                         "page.", 401)
-    config = current_app.config
     try:
-        user = sso.user_from_claims(
-            claims, username_claim=config["OIDC_USERNAME_CLAIM"],
-            groups_claim=config["OIDC_GROUPS_CLAIM"],
-            rules=sso.parse_group_map(config["OIDC_GROUP_MAP"]))
+        user = _person(claims)
     except sso.SsoRefused as refused:
-        db.session.commit()  # roles withdrawn by the refresh stay withdrawn
         current_app.logger.warning("single sign-on refused: %s", refused.reason)
         return _problem(refused.message, 403, title="You cannot sign in to Panelflow")
-    db.session.commit()
     # --- sign-in hook: the one call into app/web/sessions.py (whatever makes the session) ---
     sign_in(user)
     db.session.commit()
