@@ -59,6 +59,29 @@ def from_environment() -> dict:
         # Days the council is closed beyond weekends and bank holidays (ISO dates, commas).
         "CLOSURE_DAYS": [d.strip() for d in os.environ.get("PANELFLOW_CLOSURE_DAYS", "").split(",")
                          if d.strip()],
+        # Password sign-in (page and POST /api/v1/auth/token); off once single sign-on is the
+        # organisation's only way in.
+        "PASSWORD_LOGIN": os.environ.get("PANELFLOW_PASSWORD_LOGIN", "1") != "0",
+        **_single_sign_on(),
+    }
+
+
+def _single_sign_on() -> dict:
+    """OpenID Connect settings (docs/single-sign-on.md). Off unless an issuer is named."""
+    env = os.environ.get
+    return {
+        "OIDC_ISSUER": env("PANELFLOW_OIDC_ISSUER") or None,
+        "OIDC_CLIENT_ID": env("PANELFLOW_OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env("PANELFLOW_OIDC_CLIENT_SECRET", ""),
+        "OIDC_PROVIDER_NAME": env("PANELFLOW_OIDC_PROVIDER_NAME", "your organisation's account"),
+        "OIDC_SCOPES": env("PANELFLOW_OIDC_SCOPES", "openid profile email"),
+        "OIDC_USERNAME_CLAIM": env("PANELFLOW_OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_GROUPS_CLAIM": env("PANELFLOW_OIDC_GROUPS_CLAIM", "groups"),
+        # JSON: {"<group>": {"roles": ["social_worker"], "team": "<team key>"}, ...}
+        "OIDC_GROUP_MAP": env("PANELFLOW_OIDC_GROUP_MAP", "{}"),
+        # Only when the app cannot work out its own public address (behind a proxy that does
+        # not pass it on): the exact callback URL registered with the provider.
+        "OIDC_REDIRECT_URI": env("PANELFLOW_OIDC_REDIRECT_URI") or None,
     }
 
 

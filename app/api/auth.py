@@ -1,6 +1,7 @@
 """Signing in for API clients."""
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -9,7 +10,7 @@ from app.api.blueprint import ApiBlueprint
 from app.extensions import db
 from app.security import signed_in_user
 from app.services import auth, reminders
-from app.services.errors import Unauthorised
+from app.services.errors import Forbidden, Unauthorised
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
 
@@ -20,8 +21,12 @@ class Token(MethodView):
     @blp.arguments(schemas.TokenRequest)
     @blp.response(200, schemas.TokenResponse)
     @blp.alt_response(401, schema=schemas.ErrorSchema)
+    @blp.alt_response(403, schema=schemas.ErrorSchema)
     def post(self, body):
-        """Exchange a username and password for a bearer token."""
+        """Exchange a username and password for a bearer token (403 where password sign-in
+        is turned off: PANELFLOW_PASSWORD_LOGIN=0)."""
+        if not current_app.config["PASSWORD_LOGIN"]:
+            raise Forbidden("Password sign-in is turned off")
         user = auth.authenticate(body["username"], body["password"])
         if user is None:
             raise Unauthorised("Wrong username or password")

@@ -72,6 +72,9 @@ class User(db.Model):
     team: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.key"))  # the team they are in
     email: Mapped[str | None] = mapped_column(sa.String(254))  # for reminders, if any
     active: Mapped[bool] = mapped_column(default=True)
+    # The identity provider's `sub` for this person, set at their first single sign-on: later
+    # sign-ins find them by it, whatever the username claim says by then.
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     team_row: Mapped[Team | None] = relationship(lazy="selectin", viewonly=True)

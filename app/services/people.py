@@ -119,7 +119,7 @@ def _team(key: str | None, errors: dict[str, list[str]]) -> Team | None:
     return team
 
 
-def _scope_by_role(user: User, team: Team | None) -> None:
+def scope_by_role(user: User, team: Team | None) -> None:
     """A team manager manages their own team and a service manager or head of service leads
     their team's service, unless an administrator has said otherwise."""
     keys = user.role_keys
@@ -162,7 +162,7 @@ def create_user(actor: User | None, body: dict) -> User:
     user = User(username=username, display_name=body["display_name"].strip(),
                 email=(body.get("email") or "").strip() or None, team=team.key if team else None,
                 password_hash=password_hash, roles=roles, active=True)
-    _scope_by_role(user, team)
+    scope_by_role(user, team)
     db.session.add(user)
     db.session.flush()
     _changed(actor, username, {"created": {"roles": sorted(r.key for r in roles),
@@ -223,7 +223,7 @@ def update_user(actor: User, username: str, changes: dict) -> User:
             user.roles = roles
     if errors:
         raise Invalid("The person's details have errors", errors)
-    _scope_by_role(user, team)
+    scope_by_role(user, team)
     if "active" in changes and bool(changes["active"]) != user.active:
         if actor.id == user.id and not changes["active"]:
             raise Conflict("You cannot deactivate yourself")

@@ -24,6 +24,7 @@ from app.web import (
     panel_pages,
     registers,
     session_timeout,
+    sso,
     start,
     task_pages,
 )
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_LIFETIME_HOURS", 12)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         minutes=app.config["SESSION_IDLE_MINUTES"])
+    sso.check_configuration(app)
     csrf.init_app(app)
     app.before_request(check_session)
     app.context_processor(_page_context)
@@ -96,7 +98,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp):
+                      library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
+                      sso.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

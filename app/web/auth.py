@@ -12,6 +12,7 @@ from app import logs
 from app.extensions import db
 from app.security import current_user
 from app.services import auth
+from app.web import sso
 from app.web.sessions import safe_next, sign_in, sign_out
 
 bp = Blueprint("account", __name__)
@@ -57,13 +58,25 @@ class FailureLimiter:
 LIMITER = FailureLimiter()
 
 
+def _login_page(**context) -> str:
+    """The sign-in page: a button for the identity provider when single sign-on is set up,
+    the password form unless PANELFLOW_PASSWORD_LOGIN=0."""
+    return render_template(
+        "web/login.html", sso_provider=sso.provider_name() if sso.enabled() else None,
+        password_login=current_app.config["PASSWORD_LOGIN"], **context)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
         if current_user() is not None:
             return redirect(safe_next(request.args.get("next")))
-        return render_template("web/login.html", next=request.args.get("next", ""),
-                               expired=session.pop("expired", False))
+        return _login_page(next=request.args.get("next", ""),
+                           expired=session.pop("expired", False))
+    if not current_app.config["PASSWORD_LOGIN"]:
+        errors = {"sso": f"Sign in with {sso.provider_name()}: Panelflow passwords are "
+                         "turned off"}
+        return _login_page(errors=errors, next=request.form.get("next", "")), 403
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     target = request.form.get("next", "")
@@ -77,8 +90,7 @@ def login():
     if wait:
         minutes = max(1, round(wait / 60))
         errors = {"username": f"Too many failed attempts. Try again in {minutes} minutes"}
-        return render_template("web/login.html", errors=errors, username=username,
-                               next=target), 429
+        return _login_page(errors=errors, username=username, next=target), 429
     if not errors:
         user = auth.authenticate(username, password)
         if user is not None:
@@ -89,7 +101,7 @@ def login():
         LIMITER.fail(*keys)
         errors["username"] = "Enter a correct username and password"
     db.session.rollback()
-    return render_template("web/login.html", errors=errors, username=username, next=target), 401
+    return _login_page(errors=errors, username=username, next=target), 401
 
 
 @bp.post("/logout")
