@@ -3,6 +3,7 @@ chair approves (or sends back), distribution marks the meeting minuted, and each
 case's social worker gets a task to put the note on the child's record."""
 from __future__ import annotations
 
+from tests.pages.conftest import Browser
 from tests.pathways.test_marp import ROLES, SAMPLES
 from tests.pathways.walker import Walk
 
@@ -64,6 +65,12 @@ def test_the_chair_sends_them_back_then_approves_and_notes_are_asked_for(app, as
     assert done["status"] == "completed" and done["data"]["notes_requested"] == 1
     meeting = walk.clients["panel_chair"].get(f"/api/v1/meetings/{meeting_id}").json
     assert meeting["status"] == "minuted"
+    # The meeting's page shows the minutes as approved (the second draft), to the panel.
+    chair = Browser(app)
+    chair.sign_in("panel_chair")
+    page = chair.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "Approved minutes" in page and "Funding for 12 months." in page
+    assert "Service Director (chair); Service Manager, Localities" in page
     notes = walk.clients["social_worker"].get("/api/v1/tasks").json["items"]
     [note] = [t for t in notes if t["process_model"] == "panel_note"]
     assert (note["assignee"], note["subject"]["child_ref"]) == ("social_worker", "C-9001")

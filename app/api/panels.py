@@ -34,6 +34,8 @@ class PanelSchema(schemas.Schema):
     starts_at = fields.String(required=True)
     ends_at = fields.String(required=True)
     cutoff_rule = fields.String(required=True)
+    # Where the rule comes from and what was assumed, for administrators.
+    notes = fields.String(allow_none=True)
     minutes_due_working_days = fields.Integer(required=True)
     slot_minutes = fields.Integer(required=True)
     on_bank_holiday = fields.String(required=True, attribute="on_holiday")
@@ -87,6 +89,7 @@ class PanelChanges(schemas.Schema):
     cutoff_working_days = fields.Integer(validate=validate.Range(min=0, max=30))
     cutoff_time = fields.String(validate=CLOCK)
     cutoff_rule = fields.String(validate=validate.Length(min=1, max=2000))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=4000))
     on_bank_holiday = fields.String(attribute="on_holiday",
                                     validate=validate.OneOf(["move", "cancel"]))
     slot_minutes = fields.Integer(validate=validate.Range(min=5, max=240))

@@ -34,7 +34,9 @@ class Panel(db.Model):
     first_meeting: Mapped[date] = mapped_column(sa.Date)  # anchors the fortnightly cycle
     cutoff_working_days: Mapped[int] = mapped_column(default=0)
     cutoff_time: Mapped[str] = mapped_column(sa.String(5), default="23:59")
-    cutoff_rule: Mapped[str] = mapped_column(sa.Text)  # the rule in words, with its source
+    cutoff_rule: Mapped[str] = mapped_column(sa.Text)  # the rule in words, as users read it
+    # Where the rule comes from and what was assumed: for administrators, not on the agenda.
+    notes: Mapped[str | None] = mapped_column(sa.Text)
     on_holiday: Mapped[str] = mapped_column(sa.String(8), default="move")  # move | cancel
     slot_minutes: Mapped[int] = mapped_column(default=15)
     minutes_due_working_days: Mapped[int] = mapped_column(default=3)
@@ -89,5 +91,7 @@ class MeetingItem(db.Model):
     decision: Mapped[dict | None] = mapped_column(JSONType)
     # The case's variable holding the meeting date, updated if the meeting moves.
     date_field: Mapped[str | None] = mapped_column(sa.String(120))
+    # The case's variable holding the slot time ("HH:MM") the administrator gave it, if any.
+    slot_field: Mapped[str | None] = mapped_column(sa.String(120))
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", lazy="joined")

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from app.engine import clock
 from app.engine.working_days import LONDON, add_working_days
 from app.extensions import db
-from app.models import Meeting, MeetingStatus, ProcessInstance
+from app.models import (
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    Meeting,
+    MeetingStatus,
+    ProcessInstance,
+    TaskStatus,
+)
 from app.services import instances
 
 MINUTES_PROCESS = "panel_minutes"
@@ -107,3 +115,23 @@ def start_weekly_returns(moment: datetime | None = None) -> list[str]:
             meeting.weekly_return_instance_id = returned.id
             started.append(returned.id)
     return started
+
+
+def approved(meeting: Meeting) -> dict | None:
+    """The meeting's minutes once approved and distributed (their pathway has finished): the
+    text, attendees and apologies as last drafted, and when they went out; else None."""
+    case = db.session.get(ProcessInstance, meeting.minutes_instance_id or "")
+    if case is None or case.status != InstanceStatus.COMPLETED:
+        return None
+    drafted = {t.id: t for t in db.session.scalars(db.select(HumanTask).where(
+        HumanTask.instance_id == case.id, HumanTask.status == TaskStatus.COMPLETED))
+        if "minutes_text" in (t.submitted_data or {})}
+    # The last draft, in the order the history recorded them (two may share a timestamp).
+    last = db.session.scalar(db.select(HistoryEvent.task_id).where(
+        HistoryEvent.instance_id == case.id, HistoryEvent.event == "completed",
+        HistoryEvent.task_id.in_(list(drafted))).order_by(HistoryEvent.id.desc()).limit(1))
+    if last is None:
+        return None
+    draft = drafted[last].submitted_data
+    return {"text": draft.get("minutes_text", ""), "attendees": draft.get("attendees"),
+            "apologies": draft.get("apologies"), "sent_at": case.completed_at}

@@ -115,7 +115,8 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
 
 def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
                   kind: str = "request", focus: str | None = None,
-                  not_before: date | None = None, field: str | None = None) -> MeetingItem:
+                  not_before: date | None = None, field: str | None = None,
+                  slot_field: str | None = None) -> MeetingItem:
     """List the case on the next open meeting (once per meeting)."""
     moment = clock.now()
     meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before)
@@ -124,21 +125,23 @@ def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
     if item is None:
         item = MeetingItem(meeting_id=meeting.id, meeting=meeting, instance_id=instance_id,
                            kind=kind, listed_at=moment, late=False,
-                           retrospective=retrospective, date_field=field)
+                           retrospective=retrospective, date_field=field,
+                           slot_field=slot_field)
         db.session.add(item)
     return item
 
 
 def list_current_instance(panel_key: str, retrospective: bool = False, kind: str = "request",
                           focus: str | None = None, not_before: str | None = None,
-                          field: str | None = None) -> str:
+                          field: str | None = None, slot_field: str | None = None) -> str:
     """What a diagram's `list_on_panel(...)` runs: lists the case whose step is running and
     returns the meeting's date (London) as an ISO string."""
     instance_id = current_instance.get()
     if instance_id is None:
         raise RuntimeError("list_on_panel() can only run within a case's step")
     item = list_instance(instance_id, panel_key, bool(retrospective), kind, focus,
-                         date.fromisoformat(not_before[:10]) if not_before else None, field)
+                         date.fromisoformat(not_before[:10]) if not_before else None, field,
+                         slot_field)
     return item.meeting.starts_at.astimezone(LONDON).date().isoformat()
 
 
@@ -206,6 +209,21 @@ def paperwork_status(instance_ids: list[str]) -> dict[str, str]:
     return status
 
 
+def _given_slot(meeting: Meeting, item: MeetingItem, instance: ProcessInstance
+                ) -> datetime | None:
+    """The slot time the case was given ("HH:MM" in the variable the diagram named), on the
+    meeting's day, London time; None when none was given or it cannot be read."""
+    value = (instance.data or {}).get(item.slot_field) if item.slot_field else None
+    if not isinstance(value, str):
+        return None
+    try:
+        hours, minutes = (int(part) for part in value.strip()[:5].split(":"))
+        return local_moment(meeting.starts_at.astimezone(LONDON).date(),
+                            f"{hours:02d}:{minutes:02d}")
+    except (ValueError, TypeError):
+        return None
+
+
 def agenda(user, meeting: Meeting) -> list[dict]:
     """The meeting's items the user may see, in slot order, each with its paperwork status,
     the case's subject and the task waiting on the panel (if the user may open it)."""
@@ -224,12 +242,14 @@ def agenda(user, meeting: Meeting) -> list[dict]:
                  and access.can_view_task(user, t)]
         rows.append({"item": item, "instance": instance, "subject": instance.subject or {},
                      "paperwork": paperwork[instance.id], "ready": ready,
-                     "slot": meeting.starts_at + timedelta(
-                         minutes=meeting.panel.slot_minutes * len(rows))})
+                     "slot": _given_slot(meeting, item, instance) or meeting.starts_at
+                     + timedelta(minutes=meeting.panel.slot_minutes * len(rows))})
+    # In the order of their slots: one the administrator gave is kept as given.
+    rows.sort(key=lambda row: row["slot"])
     return rows
 
 
-EDITABLE = ("starts_at", "ends_at", "cutoff_working_days", "cutoff_time", "cutoff_rule",
+EDITABLE = ("starts_at", "ends_at", "cutoff_working_days", "cutoff_time", "cutoff_rule", "notes",
             "on_holiday", "slot_minutes", "minutes_due_working_days", "chair", "vice_chair",
             "administrator", "members")
 

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["menu"] = menu
     app.jinja_env.filters["days"] = display.days
+    app.jinja_env.filters["in_words"] = display.in_words
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,

@@ -1,7 +1,7 @@
 """Wording shared by the pages: dates, waits and deadlines as a person reads them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from app.models import utcnow
 
@@ -44,3 +44,13 @@ def days(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{round(value, 1):g}"
+
+
+def in_words(value) -> str:
+    """An ISO date ("2026-12-01") as people read it ("1 December 2026"); anything else as
+    it is."""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value or "")
+    return f"{day.day} {day:%B %Y}"

@@ -11,7 +11,7 @@ from app.engine.working_days import LONDON, WEEKDAYS
 from app.extensions import db
 from app.models import Meeting, Panel
 from app.security import signed_in_user
-from app.services import meeting_changes, panels
+from app.services import access, meeting_changes, minutes, panels
 from app.services.errors import NotFound, ServiceError
 from app.web.sessions import page_login_required
 
@@ -68,8 +68,11 @@ def _agenda_page(user, found: Meeting, errors: dict, values: dict, status: int =
     rows = panels.agenda(user, found)
     audit.note_list(f"agenda:{found.id}", (row["instance"].child_ref for row in rows))
     can_change = bool(user.role_keys & meeting_changes.CHANGERS) and found.status == "scheduled"
+    # The minutes name every case heard: for those who see the whole agenda.
+    approved = minutes.approved(found) if access.sees_whole_agenda(user) else None
     return render_template("web/meeting.html", meeting=found, panel=found.panel, rows=rows,
                            can_change=can_change, errors=errors, values=values,
+                           minutes=approved,
                            # the summary links to the first input of the date
                            summary={("starts_on-day" if k == "starts_on" else k): v
                                     for k, v in errors.items()}), status
