@@ -10,7 +10,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import api, audit, cli, headers, input_guard, people_cli, web
+from app import api, audit, cli, headers, health, input_guard, logs, people_cli, web
 from app.config import ROOT, STATIC_SETTINGS, from_environment
 from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
@@ -107,8 +107,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     working_days.configure(app.config.get("CLOSURE_DAYS", []))
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
                           instances.begin_from_diagram, letters.make_letter)
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    health.init_app(app)
     api.init_app(app)
     web.init_app(app)
     input_guard.init_app(app)

@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app import backup, demo, people_cli
+from app import backup, demo, logs, people_cli
 from app.engine.parsing import BpmnProblems
 from app.extensions import db
 from app.scheduler import run_forever
@@ -93,7 +93,9 @@ def _parse_time(_ctx, _param, value: str | None) -> datetime | None:
 @click.option("--as-of", callback=_parse_time, help="Act as if it were this time (ISO 8601).")
 def run_due_command(as_of: datetime | None) -> None:
     """Fire every timer that is due now (or at --as-of) and print what fired."""
-    fired = run_due(as_of)
+    with logs.job("run-due") as outcome:
+        fired = run_due(as_of)
+        outcome.update(fired=len(fired), failed=sum("error" in item for item in fired))
     for item in fired:
         outcome = item.get("error") or item.get("status")
         click.echo(f"fired timer due {item['due_at'].isoformat()} on instance "

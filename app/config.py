@@ -41,6 +41,8 @@ def from_environment() -> dict:
         "AUTOSAVE_SECONDS": int(os.environ.get("PANELFLOW_AUTOSAVE_SECONDS", "30")),
         # Answers posted after a session ended wait this long for their author to sign in.
         "PENDING_DRAFT_HOURS": float(os.environ.get("PANELFLOW_PENDING_DRAFT_HOURS", "24")),
+        # A browser session ends this long after sign-in however busy it is.
+        "SESSION_LIFETIME_HOURS": int(os.environ.get("PANELFLOW_SESSION_HOURS", "12")),
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),

@@ -13,13 +13,15 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from app import logs
 from app.services import reminders, timers
 
 
 def make_celery(app: Flask) -> Celery:
     class AppTask(Task):
         def __call__(self, *args, **kwargs):
-            with app.app_context():
+            # One JSON line per task run on stdout (app/logs.py), with its id, never its data.
+            with app.app_context(), logs.job(self.name, task_id=self.request.id):
                 return self.run(*args, **kwargs)
 
     celery = Celery("panelflow", task_cls=AppTask)
@@ -29,6 +31,7 @@ def make_celery(app: Flask) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,  # a worker killed mid-task leaves the message for another
         worker_prefetch_multiplier=1,
+        worker_redirect_stdouts=False,  # our JSON lines go to stdout as they are
         broker_connection_retry_on_startup=True,
         beat_schedule={"fire-due-timers": {
             "task": "panelflow.enqueue_due",

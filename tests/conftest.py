@@ -103,7 +103,8 @@ def app(database_url, forms_dir):
 
 
 RESET_TABLES = ["form_versions", "documents", "notifications", "history_events", "pending_drafts",
-                "human_tasks", "meeting_items", "meetings", "process_instances", "api_tokens"]
+                "human_tasks", "meeting_items", "meetings", "process_instances", "api_tokens",
+                "user_sessions"]
 
 
 @pytest.fixture(autouse=True)

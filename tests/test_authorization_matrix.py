@@ -200,6 +200,8 @@ PAGES = {
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
+    ("GET", "/healthz"): {c: 200 for c in CALLERS},
+    ("GET", "/readyz"): {c: 200 for c in CALLERS},
     # The process library and forms: process owners only. The diff without versions sends
     # the owner back to the model's page; empty form posts are 422 for the owner.
     ("GET", "/models"): OWNER_PAGE,

@@ -103,3 +103,24 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(db.Model):
+    """A browser sign-in. The cookie carries a random session id; only its SHA-256 is stored.
+
+    Every request checks the row: signing out (or deactivation) ends it at once, and it ends
+    after SESSION_IDLE_MINUTES without a request or SESSION_LIFETIME_HOURS after sign-in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # signed_out, idle, lifetime or deactivated: why it ended, for the audit of a sign-in.
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    user: Mapped[User] = relationship(lazy="joined")

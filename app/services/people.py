@@ -10,8 +10,8 @@ from typing import Any
 
 from app import audit
 from app.extensions import db
-from app.models import ApiToken, HumanTask, Role, Service, TaskStatus, Team, User, utcnow
-from app.services import access, history
+from app.models import HumanTask, Role, Service, TaskStatus, Team, User
+from app.services import access, history, user_sessions
 from app.services.auth import hash_password
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -182,12 +182,9 @@ def _release_open_tasks(actor: User | None, user: User) -> int:
 
 
 def end_access(user: User) -> None:
-    """Sessions and tokens refused from the next request. Sessions (app/security.py) are
-    checked against `active` on every request; tokens are revoked here too."""
-    now = utcnow()
-    for token in db.session.scalars(db.select(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
-        token.revoked_at = now
+    """Sessions and tokens refused from the next request: their rows are ended and revoked
+    here (and every request also checks `active`)."""
+    user_sessions.end_all_sessions(user)
 
 
 def update_user(actor: User, username: str, changes: dict) -> User:

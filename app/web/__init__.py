@@ -25,7 +25,7 @@ from app.web import (
     task_pages,
 )
 from app.web.display import summary_items
-from app.web.sessions import expire_idle_sessions
+from app.web.sessions import check_session
 
 bp = Blueprint("web", __name__)
 
@@ -57,10 +57,11 @@ def page_error(error):
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
+    app.config.setdefault("SESSION_LIFETIME_HOURS", 12)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         minutes=app.config["SESSION_IDLE_MINUTES"])
     csrf.init_app(app)
-    app.before_request(expire_idle_sessions)
+    app.before_request(check_session)
     app.context_processor(_page_context)
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases

@@ -1,12 +1,14 @@
 """Sign in and sign out pages, with a limit on repeated failures."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict, deque
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from app import logs
 from app.extensions import db
 from app.security import current_user
 from app.services import auth
@@ -82,7 +84,7 @@ def login():
         if user is not None:
             LIMITER.clear(*keys)
             sign_in(user)
-            current_app.logger.info("signed in: %s", user.username)
+            logs.event(current_app.logger, logging.INFO, "signed_in", user_id=user.id)
             return redirect(safe_next(target))
         LIMITER.fail(*keys)
         errors["username"] = "Enter a correct username and password"

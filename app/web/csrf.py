@@ -1,7 +1,8 @@
 """CSRF protection for browser forms: a per-session token in every form, checked on POST.
 
 API calls authenticate with bearer tokens, which a browser never sends by itself, so they
-need no CSRF token.
+need no CSRF token: under /api/ the session cookie authenticates no change at all (POST, PUT,
+PATCH, DELETE take a bearer token only; see app/security.py).
 """
 from __future__ import annotations
 

@@ -1,40 +1,46 @@
 """Browser sign-in state: who is signed in, inactivity timeout, and page guards."""
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
-from app.models import User, utcnow
-from app.security import current_user
+from app.extensions import db
+from app.models import User
+from app.security import SESSION_KEY, current_user
+from app.services import user_sessions
+
+# Endpoints that never look at who is signed in.
+UNSIGNED_ENDPOINTS = frozenset({"static", "assets.asset", "assets.bpmn_js", "health.healthz",
+                                "health.readyz"})
 
 
 def sign_in(user: User) -> None:
+    """A new server-side session; the cookie carries only its random id (and a new CSRF
+    token, made when the next form is shown)."""
     session.clear()
     session.permanent = True
-    session["user_id"] = user.id
-    session["seen"] = utcnow().timestamp()
+    session[SESSION_KEY] = user_sessions.start(user)
+    db.session.commit()
+    g.user = user
 
 
 def sign_out() -> None:
+    """End the session on the server, so a copy of the cookie is refused from now on."""
+    raw = session.get(SESSION_KEY)
+    if isinstance(raw, str):
+        user_sessions.end(raw)
     session.clear()
+    g.user = None
 
 
-def expire_idle_sessions() -> None:
-    """Sessions end after PANELFLOW_SESSION_MINUTES without a request (checked on the
-    server: a copied cookie is useless after that, whatever its own expiry says)."""
-    if "user_id" not in session:
-        return
-    limit = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]).total_seconds()
-    now = utcnow().timestamp()
-    if now - session.get("seen", 0) > limit:
-        session.clear()
-        session["expired"] = True  # so the sign-in page can say why
-        g.pop("user", None)
-        return
-    session["seen"] = now
+def check_session() -> None:
+    """Resolve the session before the view runs: an ended, idle (SESSION_IDLE_MINUTES) or
+    too old (SESSION_LIFETIME_HOURS) session is refused here, and seeing it is recorded,
+    before the view changes anything. Static files need no one signed in."""
+    if SESSION_KEY in session and request.endpoint not in UNSIGNED_ENDPOINTS:
+        current_user()
 
 
 def safe_next(target: str | None) -> str:
