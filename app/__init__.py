@@ -10,7 +10,19 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import api, audit, checks, cli, headers, health, input_guard, logs, people_cli, web
+from app import (
+    api,
+    audit,
+    checks,
+    cli,
+    headers,
+    health,
+    input_guard,
+    logs,
+    metrics,
+    people_cli,
+    web,
+)
 from app.config import ROOT, STATIC_SETTINGS, from_environment
 from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
@@ -114,6 +126,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
                           instances.begin_from_diagram, letters.make_letter)
     logs.init_app(app)
+    metrics.init_app(app)  # its clock starts before any check that may refuse
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     health.init_app(app)
