@@ -48,6 +48,8 @@ test-sqlite: install browser
 	PANELFLOW_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
 
 # PostgreSQL is compulsory: the run fails (never skips) if 127.0.0.1:5432 cannot be reached.
+# tests/production runs gunicorn, Celery worker and beat on PostgreSQL and Redis in both runs
+# (about half a minute each): production is PostgreSQL, whichever database the suite uses.
 test-postgres: install browser
 	PANELFLOW_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
 

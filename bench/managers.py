@@ -45,7 +45,7 @@ from app.models import HumanTask, ProcessInstance, Role, User, user_roles, utcno
 from app.services import instances
 from app.services.auth import hash_password
 from app.services.deployment import deploy_directory
-from bench.complete_task import fresh_database
+from bench.seeding import fresh_database
 
 PASSWORD = "bench-password"
 CHUNK = 5000
