@@ -1,14 +1,18 @@
 """Firing due timers. Runs from `flask run-due`, the in-app scheduler, and Celery workers."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from app.engine import workflows
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.engine import evaluator, workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
 from app.services import history, instances, minutes, panels, progress, reminders
 
+log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
 
 
@@ -20,7 +24,11 @@ def due_instance_ids(moment: datetime | None = None) -> list[str]:
 def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | None:
     """Fire one instance's due timers in its own transaction, under the row lock a user's
     step takes. Whoever gets the lock second finds nothing due and does nothing, so two
-    schedulers or workers never fire one timer twice."""
+    schedulers or workers never fire one timer twice.
+
+    Each case is time-boxed (`evaluator.time_box`, the step limit): a case whose diagram
+    fails, runs too long or breaks in any other way is marked `error` with the reason, so the
+    next pass skips it instead of trying it again, and the other cases still fire."""
     moment = moment or utcnow()
     instance = progress.lock(instance_id)
     if (instance is None or instance.status not in InstanceStatus.OPEN
@@ -31,18 +39,24 @@ def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | No
     history.record(instance_id, "timer_fired", SCHEDULER_ACTOR,
                    detail={"due_at": due_at.isoformat(), "as_of": moment.isoformat()})
     try:
-        with engine_time(moment):
+        with engine_time(moment), evaluator.time_box():
             workflow, model = progress.load(instance)
             workflows.fire_timers(workflow)
             progress.save(instance, workflow, model, SCHEDULER_ACTOR)
         if instance.next_timer_at == due_at:  # the engine fires strictly after the due time
             db.session.rollback()
             return None
-    except workflows.EngineError as exc:
-        instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise  # the database, not the case: the next pass tries again
+    except Exception as exc:  # any other failure stops this case, not the pass
+        message = (str(exc) if isinstance(exc, workflows.EngineError)
+                   else f"The timer could not fire: {type(exc).__name__}: {exc}")
+        log.warning("case %s stopped at a timer: %s", instance_id, message)
+        instances.mark_error(instance_id, SCHEDULER_ACTOR, message,
                              {"timer_due_at": due_at.isoformat()})
         db.session.commit()
-        return {"instance_id": instance_id, "due_at": due_at, "error": str(exc)}
+        return {"instance_id": instance_id, "due_at": due_at, "error": message}
     db.session.commit()
     return {"instance_id": instance_id, "due_at": due_at, "status": instance.status}
 
