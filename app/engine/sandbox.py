@@ -25,9 +25,12 @@ building them, and charge a per-run budget (`max_total_items`). Results of every
 starred display and slice assignment are size-checked afterwards, so growth by repetition in a
 loop (`s = f"{s!r}"`, `x[:0] = x`) stops near the limit. Every loop and comprehension iteration
 counts against `max_steps`, and the thread's CPU time is checked against `cpu_seconds`.
-Not covered: memory held by keeping many permitted-size values (appending copies of a large
-list in a loop) is bounded only by the step and CPU limits, and one call on permitted data
-(sorting a million items) is not interrupted. Run workers with a memory limit as well.
+Not covered here: memory held by keeping many permitted-size values (appending copies of a
+large list in a loop), and one C call on permitted data (a set of 100,000 ints that hash alike
+runs for minutes with the GIL held) that no check in this process can interrupt. So the app
+runs this sandbox in evaluator processes (`evaluator.py`) with a wall-clock limit enforced by
+SIGKILL and a memory limit; `make_script_engine()` does that, and `SafeEnvironment` alone is the
+in-process layer inside them.
 
 Scripts only store what the workflow serialiser can save: a script leaving a generator, a
 `date` or a `timezone` in a variable fails with a message instead of breaking serialisation.
