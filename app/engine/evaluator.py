@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -277,7 +278,8 @@ def _run(op: str, source: str, context: dict, external: dict, limits: SandboxLim
         "op": op, "source": source, "limits": limits,
         "context": {k: context[k] for k in names if k in context},
         "external": {k: external[k] for k in names if k in external and k not in context},
-        "now": clock.now(), "closures": working_days._closures,
+        "now": datetime.fromtimestamp(clock.now().timestamp(), UTC),  # a plain datetime
+        "closures": working_days._closures,
     })
     seconds, timeout_error = _allowance()
     evaluator = POOL.acquire()
