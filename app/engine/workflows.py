@@ -48,18 +48,17 @@ _config[BpmnWorkflow] = _PinnedSpecConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 SCRIPT_ENGINE = make_script_engine()
 
-_spiff_update_hook = MultiInstanceTask._update_hook
-
-
 def _capped_update_hook(self, my_task):
-    """A multi-instance task over a collection refuses one larger than the cap (the
-    cardinality is checked as it is evaluated, in `evaluator.SandboxScriptEngine`)."""
+    """A multi-instance task over a collection refuses one larger than the cap, once its
+    data has arrived and before its instances are built (the cardinality is checked as it
+    is evaluated, in `evaluator.SandboxScriptEngine`)."""
+    result = super(MultiInstanceTask, self)._update_hook(my_task)
     if self.data_input is not None and self.data_input.exists(my_task):
         collection = self.data_input.get(my_task)
         if hasattr(collection, "__len__"):
             evaluator.check_instances(len(collection),
                                       f"the collection {self.data_input.bpmn_id!r}")
-    return _spiff_update_hook(self, my_task)
+    return result
 
 
 MultiInstanceTask._update_hook = _capped_update_hook

@@ -116,3 +116,19 @@ def test_the_compiled_code_cache_is_bounded_in_entries_and_characters():
     assert ("n == 59", "eval") in cache._items and ("n == 0", "eval") not in cache._items
     cache.get("fresh == 1", "eval", store=False)  # what `check_*` (validation) does
     assert ("fresh == 1", "eval") not in cache._items
+
+
+def test_a_collection_over_the_cap_is_refused_as_it_runs(app, as_user):
+    deploy(app, two_step("mi_collection", script="done = 1").replace(
+        "<bpmn:outgoing>f2b</bpmn:outgoing><bpmn:script>",
+        "<bpmn:outgoing>f2b</bpmn:outgoing><bpmn:multiInstanceLoopCharacteristics>"
+        "<bpmn:loopDataInputRef>note</bpmn:loopDataInputRef>"
+        '<bpmn:inputDataItem id="letter"/></bpmn:multiInstanceLoopCharacteristics><bpmn:script>'))
+    sw = as_user("social_worker")
+    instance = start(sw, "mi_collection")
+    done = sw.post(f"/api/v1/tasks/{ready_task(instance, 'first')['id']}/complete",
+                   json={"data": {"outcome": "finish", "note": "x" * 150}})
+    assert done.status_code == 409, done.json
+    with app.app_context():
+        failed = db.session.get(ProcessInstance, instance["id"])
+        assert "the collection 'note' is 150" in failed.error_message
