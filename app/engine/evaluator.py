@@ -194,7 +194,12 @@ class Pool:
             self.busy += 1
             if self._idle:
                 return self._idle.pop()
-        return _Evaluator()
+        try:
+            return _Evaluator()
+        except BaseException:
+            with self._lock:
+                self.busy -= 1
+            raise
 
     def release(self, evaluator: _Evaluator) -> None:
         with self._lock:
@@ -212,8 +217,14 @@ class Pool:
         with self._lock:
             self._forked()
             self.busy -= 1
-            if len(self._idle) < SETTINGS.pool_size:
-                self._idle.append(_Evaluator())
+            wanted = len(self._idle) < SETTINGS.pool_size
+        if wanted:
+            try:
+                replacement = _Evaluator()  # outside the lock: it takes a fork and an exec
+            except OSError:
+                return  # the next evaluation starts one (and says so if it cannot)
+            with self._lock:
+                self._idle.append(replacement)
 
     def close(self) -> None:
         with self._lock:
