@@ -137,11 +137,16 @@ def _allowance() -> tuple[float, SandboxLimitError]:
 
 # --------------------------------------------------------------------------- processes
 
+# Not the app's secrets (SECRET_KEY, DATABASE_URL): an evaluator needs none of them.
+_PASSED_ENVIRONMENT = frozenset({"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT"})
+
+
 class _Evaluator:
     def __init__(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
             [sys.executable, "-I", "-B", str(CHILD), str(ROOT), str(SETTINGS.memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+            env={k: v for k, v in os.environ.items() if k in _PASSED_ENVIRONMENT})
         self.to_child = self.process.stdin.fileno()
         self.from_child = self.process.stdout.fileno()
         os.set_blocking(self.to_child, False)

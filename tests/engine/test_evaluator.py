@@ -107,3 +107,14 @@ def test_answers_may_name_no_other_class_or_function():
             ipc.load_untrusted(pickle.dumps(forbidden))
     with pytest.raises(pickle.UnpicklingError):
         ipc.load_untrusted(pickle.dumps(datetime(2027, 1, 1, tzinfo=ZoneInfo("Europe/London"))))
+
+
+def test_an_evaluator_holds_none_of_the_apps_secrets(monkeypatch, fresh_pool):
+    monkeypatch.setenv("SECRET_KEY", "not-for-diagrams")
+    evaluator_process = evaluator._Evaluator()
+    try:
+        evaluator_process.wait_ready()
+        with open(f"/proc/{evaluator_process.process.pid}/environ", "rb") as environ:
+            assert b"not-for-diagrams" not in environ.read()
+    finally:
+        evaluator_process.kill()
