@@ -24,7 +24,7 @@ from app import (
     web,
 )
 from app.config import ROOT, STATIC_SETTINGS, from_environment
-from app.engine import panel_hooks, working_days
+from app.engine import evaluator, panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
@@ -123,6 +123,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
 
     working_days.configure(app.config.get("CLOSURE_DAYS", []))
+    evaluator.configure(
+        timeout_seconds=app.config.get("SANDBOX_TIMEOUT_SECONDS"),
+        memory_mb=app.config.get("SANDBOX_MEMORY_MB"),
+        pool_size=app.config.get("SANDBOX_POOL_SIZE"),
+        step_seconds=app.config.get("ENGINE_STEP_SECONDS"),
+        max_instances=app.config.get("MAX_MULTI_INSTANCES"),
+        max_code_items=app.config.get("MAX_DIAGRAM_CODE_ITEMS"),
+        max_script_chars=app.config.get("MAX_SCRIPT_CHARS"),
+        max_code_chars=app.config.get("MAX_DIAGRAM_CODE_CHARS"))
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
                           instances.begin_from_diagram, letters.make_letter)
     logs.init_app(app)

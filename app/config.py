@@ -37,6 +37,20 @@ def from_environment() -> dict:
         # legitimate one is a diagram deployed with its forms: ours are under 40 KB, and
         # diagrams from other tools (tests/data/miwg) reach 240 KB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("PANELFLOW_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+        # Diagram code runs in evaluator processes (app/engine/evaluator.py): the wall-clock
+        # seconds one evaluation may take before its process is killed, and its memory; the
+        # seconds one engine run (a step, a start, a case's timers) may take in all; the most
+        # instances a multi-instance task may have; idle evaluators kept per app process.
+        "SANDBOX_TIMEOUT_SECONDS": float(os.environ.get("PANELFLOW_SANDBOX_TIMEOUT", "5")),
+        "SANDBOX_MEMORY_MB": int(os.environ.get("PANELFLOW_SANDBOX_MEMORY_MB", "512")),
+        "SANDBOX_POOL_SIZE": int(os.environ.get("PANELFLOW_SANDBOX_POOL", "2")),
+        "ENGINE_STEP_SECONDS": float(os.environ.get("PANELFLOW_STEP_SECONDS", "30")),
+        "MAX_MULTI_INSTANCES": int(os.environ.get("PANELFLOW_MAX_MULTI_INSTANCES", "100")),
+        # What a diagram may carry: pieces of code (scripts, conditions, timers, dueDate,
+        # assignTo, cardinalities), the characters of one, and of all together.
+        "MAX_DIAGRAM_CODE_ITEMS": int(os.environ.get("PANELFLOW_MAX_CODE_ITEMS", "500")),
+        "MAX_SCRIPT_CHARS": int(os.environ.get("PANELFLOW_MAX_SCRIPT_CHARS", "20000")),
+        "MAX_DIAGRAM_CODE_CHARS": int(os.environ.get("PANELFLOW_MAX_CODE_CHARS", "200000")),
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
         # The timeout warning shows this long before an idle session ends.
         "SESSION_WARNING_MINUTES": float(os.environ.get("PANELFLOW_SESSION_WARNING_MINUTES",

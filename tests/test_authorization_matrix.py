@@ -71,7 +71,7 @@ API = {
     ("GET", "/api/v1/process-models"): ALL_OK,
     ("GET", "/api/v1/process-models/<string:key>"): ALL_OK,
     ("GET", "/api/v1/process-models/<string:key>/bpmn"): ALL_OK,
-    ("POST", "/api/v1/process-models/validate"): ALL_OK,
+    ("POST", "/api/v1/process-models/validate"): _per({"process_owner": 200}, 403),
     ("POST", "/api/v1/process-models/<string:key>/versions"): _per({"process_owner": 201}, 403),
     ("GET", "/api/v1/process-instances"): ALL_OK,
     ("POST", "/api/v1/process-instances"): _per({r: 201 for r in STARTERS}, 403),

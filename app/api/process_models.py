@@ -51,9 +51,12 @@ class Validate(MethodView):
     @blp.response(200, schemas.ValidationResult)
     @blp.alt_response(400, schema=schemas.ErrorSchema)
     @blp.alt_response(401, schema=schemas.ErrorSchema)
+    @blp.alt_response(403, schema=schemas.ErrorSchema)
     def post(self):
-        """Check a diagram without deploying it."""
-        signed_in_user()
+        """Check a diagram without deploying it (process owners only, as deploying is)."""
+        user = signed_in_user()
+        if not access.owns_processes(user):
+            raise Forbidden("Only a process owner may validate diagrams")
         problems = deployment.validate_xml(_xml_body())
         return {"valid": not problems, "errors": [p.as_dict() for p in problems]}
 

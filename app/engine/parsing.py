@@ -319,9 +319,9 @@ def _all_specs(parsed_spec, subprocess_specs: dict):
     yield from subprocess_specs.values()
 
 
-def parse_model(xml: bytes | str) -> ParsedModel:
+def parse_model(xml: bytes | str | etree._Element) -> ParsedModel:
     """Parse and validate against the BPMN schema; raise BpmnProblems if not executable."""
-    root = read_xml(xml)
+    root = xml if isinstance(xml, etree._Element) else read_xml(xml)
     problems = check_schema(root)
     if problems:
         raise BpmnProblems(problems)

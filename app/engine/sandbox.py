@@ -25,9 +25,12 @@ building them, and charge a per-run budget (`max_total_items`). Results of every
 starred display and slice assignment are size-checked afterwards, so growth by repetition in a
 loop (`s = f"{s!r}"`, `x[:0] = x`) stops near the limit. Every loop and comprehension iteration
 counts against `max_steps`, and the thread's CPU time is checked against `cpu_seconds`.
-Not covered: memory held by keeping many permitted-size values (appending copies of a large
-list in a loop) is bounded only by the step and CPU limits, and one call on permitted data
-(sorting a million items) is not interrupted. Run workers with a memory limit as well.
+Not covered here: memory held by keeping many permitted-size values (appending copies of a
+large list in a loop), and one C call on permitted data (a set of 100,000 ints that hash alike
+runs for minutes with the GIL held) that no check in this process can interrupt. So the app
+runs this sandbox in evaluator processes (`evaluator.py`) with a wall-clock limit enforced by
+SIGKILL and a memory limit; `make_script_engine()` does that, and `SafeEnvironment` alone is the
+in-process layer inside them.
 
 Scripts only store what the workflow serialiser can save: a script leaving a generator, a
 `date` or a `timezone` in a variable fails with a message instead of breaking serialisation.
@@ -39,11 +42,12 @@ import builtins
 import copy
 import math
 import textwrap
+import threading
 import time
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from types import CodeType, ModuleType
 from typing import Any
 from uuid import UUID
@@ -289,9 +293,8 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
 
-@lru_cache(maxsize=4096)
-def _compile(source: str, mode: str) -> CodeType:
-    """Check and compile once per distinct source; conditions are evaluated over and over."""
+def _check_and_compile(source: str, mode: str) -> tuple[CodeType, frozenset[str]]:
+    """The checked, rewritten code and every variable name the source mentions."""
     if len(source) > MAX_SOURCE_CHARS:
         raise UnsafeExpressionError(f"source is longer than {MAX_SOURCE_CHARS} characters")
     try:
@@ -303,11 +306,74 @@ def _compile(source: str, mode: str) -> CodeType:
     except (ValueError, RecursionError, MemoryError) as exc:
         raise UnsafeExpressionError(f"invalid source: {exc}") from None
     _check_tree(tree, mode)
+    names = frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
     try:
         tree = ast.fix_missing_locations(_Rewrite().visit(tree))
-        return compile(tree, "<string>", mode)
+        return compile(tree, "<string>", mode), names
     except (RecursionError, MemoryError):
         raise UnsafeExpressionError("source is nested too deeply") from None
+
+
+CacheInfo = namedtuple("CacheInfo", "hits misses currsize maxsize chars maxchars")
+
+
+class CompiledCache:
+    """Checked code per distinct source, least recently used first out, bounded both by
+    entries and by the characters of source they hold (compiled code grows with its source),
+    so that validating or running many large scripts cannot grow the process without bound.
+    Refusals are not cached; `check_*` (deploy-time checks) read the cache but never fill it.
+    """
+
+    def __init__(self, max_entries: int = 2048, max_chars: int = 4_000_000) -> None:
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self._items: OrderedDict[tuple[str, str], tuple[CodeType, frozenset[str]]] = (
+            OrderedDict())
+        self._chars = self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    def get(self, source: str, mode: str, store: bool = True
+            ) -> tuple[CodeType, frozenset[str]]:
+        key = (source, mode)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        compiled = _check_and_compile(source, mode)
+        if store and len(source) <= self.max_chars:
+            with self._lock:
+                if key not in self._items:
+                    self._items[key] = compiled
+                    self._chars += len(source)
+                while len(self._items) > self.max_entries or self._chars > self.max_chars:
+                    (old, _mode), _ = self._items.popitem(last=False)
+                    self._chars -= len(old)
+        return compiled
+
+    def __call__(self, source: str, mode: str) -> CodeType:
+        return self.get(source, mode)[0]
+
+    def cache_info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self.hits, self.misses, len(self._items), self.max_entries,
+                             self._chars, self.max_chars)
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._chars = 0
+
+
+_compile = CompiledCache()
+
+
+def mentioned_names(source: str, mode: str) -> frozenset[str]:
+    """The variables `source` can read or write: code here reaches data only by name."""
+    source = _expression_source(source) if mode == "eval" else _script_source(source)
+    return _compile.get(source, mode)[1]
 
 
 def _expression_source(source: str) -> str:
@@ -325,7 +391,7 @@ def _script_source(source: str) -> str:
 def check_expression(source: str) -> str | None:
     """None if `source` is an allowed expression, else why not (for deploy-time checks)."""
     try:
-        _compile(_expression_source(source), "eval")
+        _compile.get(_expression_source(source), "eval", store=False)
     except UnsafeExpressionError as exc:
         return str(exc)
     return None
@@ -334,7 +400,7 @@ def check_expression(source: str) -> str | None:
 def check_script(source: str) -> str | None:
     """None if `source` is an allowed script, else why not (for deploy-time checks)."""
     try:
-        _compile(_script_source(source), "exec")
+        _compile.get(_script_source(source), "exec", store=False)
     except UnsafeExpressionError as exc:
         return str(exc)
     return None
@@ -705,6 +771,15 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         raise UnsafeExpressionError("service tasks are not supported")
 
 
-def make_script_engine(limits: SandboxLimits | None = None) -> PythonScriptEngine:
-    """The script engine every workflow must use (re-attach it after deserialising)."""
-    return PythonScriptEngine(environment=SafeEnvironment(limits=limits))
+def make_script_engine(limits: SandboxLimits | None = None,
+                       isolated: bool = True) -> PythonScriptEngine:
+    """The script engine every workflow must use (re-attach it after deserialising): the
+    sandbox run in evaluator processes the app can kill (see `evaluator`), or, with
+    `isolated=False`, in this process, where one C call cannot be interrupted."""
+    if not isolated:
+        return PythonScriptEngine(environment=SafeEnvironment(limits=limits))
+    from app.engine.evaluator import (  # noqa: PLC0415 - evaluator imports this module
+        IsolatedEnvironment,
+        SandboxScriptEngine,
+    )
+    return SandboxScriptEngine(environment=IsolatedEnvironment(limits=limits))

@@ -15,8 +15,15 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from app.engine import form_schema
-from app.engine.parsing import NSMAP, BpmnProblems, ParsedModel, Problem, parse_model
+from app.engine import evaluator, form_schema
+from app.engine.parsing import (
+    NSMAP,
+    BpmnProblems,
+    ParsedModel,
+    Problem,
+    parse_model,
+    read_xml,
+)
 from app.engine.sandbox import check_expression, check_script
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -84,6 +91,78 @@ def _check_expressions(root: etree._Element) -> list[Problem]:
         error = check_script(el.text or "")
         if error:
             problems.append(Problem(f"Script: {error}", _owner_id(el), el.sourceline))
+    return problems
+
+
+_CODE_XPATH = (
+    "//bpmn:script | //bpmn:conditionExpression | //bpmn:timeDuration | //bpmn:timeDate"
+    " | //bpmn:timeCycle | //bpmn:loopCardinality | //bpmn:completionCondition"
+    " | //s:preScript | //s:postScript"
+    " | //s:property[@name='dueDate' or @name='assignTo']")
+_CODE_NAMESPACES = {**NSMAP, "s": SPIFF_NS}
+
+
+def _code_label(el: etree._Element) -> str:
+    tag = etree.QName(el).localname
+    if tag == "property":
+        return el.get("name")
+    return {"script": "Script", "preScript": "Pre-script", "postScript": "Post-script",
+            "conditionExpression": "Condition", "loopCardinality": "Loop cardinality",
+            "completionCondition": "Completion condition"}.get(tag, "Timer expression")
+
+
+def _code_text(el: etree._Element) -> str:
+    if etree.QName(el).localname == "property":
+        return el.get("value") or ""
+    return el.text or ""
+
+
+def check_code_limits(root: etree._Element) -> list[Problem]:
+    """Caps on the code a diagram carries, checked before anything is compiled: how many
+    pieces, how long each, how long all together (see `evaluator.Settings`)."""
+    limits = evaluator.SETTINGS
+    pieces = root.xpath(_CODE_XPATH, namespaces=_CODE_NAMESPACES)
+    problems: list[Problem] = []
+    if len(pieces) > limits.max_code_items:
+        first = pieces[limits.max_code_items]
+        problems.append(Problem(
+            f"The diagram carries {len(pieces):,} pieces of code (scripts, conditions, timers, "
+            f"dueDate, assignTo, cardinalities); at most {limits.max_code_items:,} are allowed. "
+            f"{_code_label(first)} here is the first over the limit",
+            _owner_id(first), first.sourceline))
+    total = 0
+    for el in pieces:
+        size = len(_code_text(el))
+        total += size
+        if size > limits.max_script_chars:
+            problems.append(Problem(
+                f"{_code_label(el)} is {size:,} characters long; at most "
+                f"{limits.max_script_chars:,} are allowed (split the work into several tasks)",
+                _owner_id(el), el.sourceline))
+        if len(problems) >= 20:
+            break
+    if total > limits.max_code_chars:
+        problems.append(Problem(
+            f"The diagram's code is {total:,} characters in all; at most "
+            f"{limits.max_code_chars:,} are allowed"))
+    return problems
+
+
+def _check_multi_instance(root: etree._Element) -> list[Problem]:
+    problems = []
+    for el in root.xpath("//bpmn:loopCardinality | //bpmn:completionCondition",
+                         namespaces=NSMAP):
+        text = (el.text or "").strip()
+        label = _code_label(el)
+        error = check_expression(text) if text else f"{label} is empty"
+        if error:
+            problems.append(Problem(f"{label} {text!r}: {error}", _owner_id(el), el.sourceline))
+            continue
+        value = _literal(text) if label == "Loop cardinality" else None
+        if isinstance(value, int) and value > evaluator.SETTINGS.max_instances:
+            problems.append(Problem(
+                f"Loop cardinality {value:,} is more than the {evaluator.SETTINGS.max_instances:,}"
+                " instances a multi-instance task may have", _owner_id(el), el.sourceline))
     return problems
 
 
@@ -161,10 +240,17 @@ def validate_model(xml: bytes | str, forms: Path | FormReader
     """Parse and check a diagram against the forms it names (a folder, or a function reading
     a form's text by name); the model is None whenever there is any problem."""
     try:
-        model = parse_model(xml)
+        root = read_xml(xml)
     except BpmnProblems as exc:
         return None, exc.problems
-    problems = _check_expressions(model.tree)
+    problems = check_code_limits(root)
+    if problems:
+        return None, problems
+    try:
+        model = parse_model(root)
+    except BpmnProblems as exc:
+        return None, exc.problems
+    problems = _check_expressions(model.tree) + _check_multi_instance(model.tree)
     read_form = forms if callable(forms) else file_reader(forms)
     problems += _check_user_tasks(model, model.tree, read_form)
     if model.start_form:

@@ -17,12 +17,14 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.sandbox import UnsafeExpressionError, make_script_engine
+from app.engine import evaluator
+from app.engine.sandbox import SandboxLimitError, UnsafeExpressionError, make_script_engine
 
 
 class _PinnedSpecConverter(BpmnWorkflowConverter):
@@ -46,6 +48,21 @@ _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _PinnedSpecConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 SCRIPT_ENGINE = make_script_engine()
+
+def _capped_update_hook(self, my_task):
+    """A multi-instance task over a collection refuses one larger than the cap, once its
+    data has arrived and before its instances are built (the cardinality is checked as it
+    is evaluated, in `evaluator.SandboxScriptEngine`)."""
+    result = super(MultiInstanceTask, self)._update_hook(my_task)
+    if self.data_input is not None and self.data_input.exists(my_task):
+        collection = self.data_input.get(my_task)
+        if hasattr(collection, "__len__"):
+            evaluator.check_instances(len(collection),
+                                      f"the collection {self.data_input.bpmn_id!r}")
+    return result
+
+
+MultiInstanceTask._update_hook = _capped_update_hook
 
 
 TIMER_EVENT_TYPES = frozenset({
@@ -83,6 +100,8 @@ def loads(serialised: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
 def _explain(exc: BaseException) -> str:
     """SpiffWorkflow's message, plus the sandbox's reason when it refused something (which
     SpiffWorkflow keeps only in the exception chain)."""
+    if isinstance(exc, SandboxLimitError):  # raised between tasks, not inside SpiffWorkflow
+        return f"The diagram was stopped: {exc}"
     message = str(exc)
     seen = exc.__cause__ or exc.__context__
     while seen is not None:
@@ -92,9 +111,17 @@ def _explain(exc: BaseException) -> str:
     return message
 
 
+def _check_time(_task=None) -> None:
+    evaluator.check_time_box()
+
+
 def _run_engine(workflow: BpmnWorkflow) -> None:
+    """Run until the workflow waits, within the step's time box (a loop of tasks with no
+    code in them is stopped between tasks, code by the evaluator's limit)."""
     try:
-        workflow.do_engine_steps()
+        with evaluator.time_box():
+            _check_time()
+            workflow.do_engine_steps(did_complete_task=_check_time)
     except EngineError:
         raise
     except Exception as exc:
@@ -134,16 +161,21 @@ def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict,
     for key in forget:
         task.data.pop(key, None)
     task.data.update(data)
-    try:
-        task.run()
-    except Exception as exc:
-        raise EngineError(_explain(exc)) from exc
-    _run_engine(workflow)
+    with evaluator.time_box():
+        try:
+            task.run()
+        except Exception as exc:
+            raise EngineError(_explain(exc)) from exc
+        _run_engine(workflow)
 
 
 def fire_timers(workflow: BpmnWorkflow) -> None:
-    workflow.refresh_timers()
-    _run_engine(workflow)
+    with evaluator.time_box():
+        try:
+            workflow.refresh_timers()
+        except Exception as exc:
+            raise EngineError(_explain(exc)) from exc
+        _run_engine(workflow)
 
 
 def update_waiting(workflow: BpmnWorkflow, changes: dict) -> int:

@@ -115,9 +115,9 @@ def _start(version, started_by: str, subject: dict, data: dict,
     initial = {**data, "initiator": started_by, "subject": subject}
     try:
         workflow = workflows.start(model.spec, model.subprocess_specs, initial)
+        progress.save(instance, workflow, model, started_by)
     except workflows.EngineError as exc:
         raise Invalid(f"The pathway could not start: {exc}") from None
-    progress.save(instance, workflow, model, started_by)
     return instance
 
 

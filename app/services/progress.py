@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, undefer
 
 from app.engine import workflows
 from app.engine.parsing import ParsedModel, UserTaskSpec
+from app.engine.sandbox import SandboxLimitError
 from app.engine.specs import SPECS
 from app.engine.working_days import LONDON
 from app.extensions import db
@@ -50,6 +51,8 @@ def _due_on(spec: UserTaskSpec, data: dict) -> datetime | None:
     try:
         value = workflows.SCRIPT_ENGINE.environment.evaluate(spec.due_date, dict(data))
         moment = datetime.fromisoformat(str(value))
+    except SandboxLimitError as exc:  # too slow or too big: a diagram error, not missing data
+        raise workflows.EngineError(f"dueDate of {spec.title!r}: {exc}") from exc
     except Exception:
         return None  # the data the rule needs is not there yet: fall back to the other rules
     if moment.tzinfo is None:  # a date is due at the end of that day; a time is London time
@@ -74,6 +77,8 @@ def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
         return None
     try:
         value = workflows.SCRIPT_ENGINE.environment.evaluate(spec.assign_to, dict(data))
+    except SandboxLimitError as exc:
+        raise workflows.EngineError(f"assignTo of {spec.title!r}: {exc}") from exc
     except Exception:
         return None  # no named person: the task stays with the role's queue
     return str(value) if value else None
@@ -135,7 +140,9 @@ def _back_to_returner(instance: ProcessInstance, row: HumanTask, spec: UserTaskS
 
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
          actor: str | None) -> list[HumanTask]:
-    """Write the workflow's state back to the instance row and its tasks; new tasks returned."""
+    """Write the workflow's state back to the instance row and its tasks; new tasks returned.
+
+    Raises `workflows.EngineError` if a new task's `dueDate` or `assignTo` runs too long."""
     now = utcnow()
     ready = workflows.ready_user_tasks(workflow)
     ready_ids = {t.engine_task_id for t in ready}

@@ -218,7 +218,11 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:
         panels.record_decision(instance.id, decision_fields, data)
-    created = progress.save(instance, workflow, model, user.username)
+    try:
+        created = progress.save(instance, workflow, model, user.username)
+    except workflows.EngineError as exc:
+        raise instances.mark_error(instance.id, user.username, str(exc),
+                                   {"task": task.name, "submitted": data}) from None
     try:
         db.session.flush()
     except StaleDataError:

@@ -1,15 +1,19 @@
 """Firing due timers. Runs from `flask run-due`, the in-app scheduler, and Celery workers."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app import metrics
-from app.engine import workflows
+from app.engine import evaluator, workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
 from app.services import history, instances, minutes, panels, progress, reminders
 
+log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
 
 
@@ -21,7 +25,11 @@ def due_instance_ids(moment: datetime | None = None) -> list[str]:
 def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | None:
     """Fire one instance's due timers in its own transaction, under the row lock a user's
     step takes. Whoever gets the lock second finds nothing due and does nothing, so two
-    schedulers or workers never fire one timer twice."""
+    schedulers or workers never fire one timer twice.
+
+    Each case is time-boxed (`evaluator.time_box`, the step limit): a case whose diagram
+    fails, runs too long or breaks in any other way is marked `error` with the reason, so the
+    next pass skips it instead of trying it again, and the other cases still fire."""
     moment = moment or utcnow()
     instance = progress.lock(instance_id)
     if (instance is None or instance.status not in InstanceStatus.OPEN
@@ -32,20 +40,27 @@ def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | No
     history.record(instance_id, "timer_fired", SCHEDULER_ACTOR,
                    detail={"due_at": due_at.isoformat(), "as_of": moment.isoformat()})
     try:
-        with engine_time(moment):
+        with engine_time(moment), evaluator.time_box():
             workflow, model = progress.load(instance)
             workflows.fire_timers(workflow)
             progress.save(instance, workflow, model, SCHEDULER_ACTOR)
         if instance.next_timer_at == due_at:  # the engine fires strictly after the due time
             db.session.rollback()
             return None
-    except workflows.EngineError as exc:
-        instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise  # the database, not the case: the next pass tries again
+    except Exception as exc:  # any other failure stops this case, not the pass
+        message = (str(exc) if isinstance(exc, workflows.EngineError)
+                   else f"The timer could not fire: {type(exc).__name__}: {exc}")
+        # The type only: an error's text may quote a case's data, which never goes in a log.
+        log.warning("case %s stopped at a timer: %s", instance_id, type(exc).__name__)
+        instances.mark_error(instance_id, SCHEDULER_ACTOR, message,
                              {"timer_due_at": due_at.isoformat()})
         metrics.count_on_commit(metrics.TIMERS_FIRED, pathway=instance.process_key,
                                 outcome="error")
         db.session.commit()
-        return {"instance_id": instance_id, "due_at": due_at, "error": str(exc)}
+        return {"instance_id": instance_id, "due_at": due_at, "error": message}
     metrics.count_on_commit(metrics.TIMERS_FIRED, pathway=instance.process_key, outcome="ok")
     db.session.commit()
     return {"instance_id": instance_id, "due_at": due_at, "status": instance.status}
