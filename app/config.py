@@ -51,6 +51,9 @@ def from_environment() -> dict:
         "MAX_DIAGRAM_CODE_ITEMS": int(os.environ.get("PANELFLOW_MAX_CODE_ITEMS", "500")),
         "MAX_SCRIPT_CHARS": int(os.environ.get("PANELFLOW_MAX_SCRIPT_CHARS", "20000")),
         "MAX_DIAGRAM_CODE_CHARS": int(os.environ.get("PANELFLOW_MAX_CODE_CHARS", "200000")),
+        # Roles whose steps are offered only within the case's team (app/services/access.py).
+        "TEAM_BOUND_ROLES": [r.strip() for r in os.environ.get(
+            "PANELFLOW_TEAM_BOUND_ROLES", "social_worker,team_manager").split(",") if r.strip()],
         "SESSION_IDLE_MINUTES": int(os.environ.get("PANELFLOW_SESSION_MINUTES", "30")),
         # The timeout warning shows this long before an idle session ends.
         "SESSION_WARNING_MINUTES": float(os.environ.get("PANELFLOW_SESSION_WARNING_MINUTES",
