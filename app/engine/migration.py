@@ -126,6 +126,16 @@ def _cut_out(workflow, removed: list) -> None:
             workflow.last_task = parent
 
 
+def forget_dropped_events(workflow: BpmnWorkflow) -> None:
+    """SpiffWorkflow 3.2 resets a branch without telling its event manager, which then still
+    holds the waiting events the reset dropped (and fails on them when timers are next
+    refreshed): take them out."""
+    manager = workflow.event_manager
+    for task_id, task in list(manager.tasks.items()):
+        if task.workflow.tasks.get(task_id) is not task:
+            manager.remove_task(task)
+
+
 def _waited_since(task) -> datetime:
     return datetime.fromtimestamp(task.last_state_change, UTC)
 
@@ -168,6 +178,7 @@ def migrate(workflow: BpmnWorkflow, new_spec, new_subprocess_specs: dict) -> Non
         for sp_id, sub in list(workflow.subprocesses.items()):
             if sub.spec.name not in new_subprocess_specs:  # finished, and no longer called
                 workflow.delete_subprocess(workflow.get_task_from_id(sp_id))
+        forget_dropped_events(workflow)
         broken = [t for t in workflow.get_tasks() if t.task_spec is None]
         if broken:
             raise workflows.EngineError("some steps have no element in the new version")
