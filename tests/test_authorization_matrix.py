@@ -224,6 +224,10 @@ PAGES = {
     ("GET", "/models/<key>"): OWNER_PAGE,
     ("GET", "/models/<key>/versions/<int:number>.bpmn"): OWNER_PAGE,
     ("GET", "/models/<key>/diff"): {**OWNER_PAGE, "process_owner": 302},
+    # Moving cases between versions: MARP has one version here, so the dry run is refused
+    # (422) and an empty move goes back to it (302).
+    ("GET", "/models/<key>/migrate"): {**OWNER_PAGE, "process_owner": 422},
+    ("POST", "/models/<key>/migrate"): {**OWNER_PAGE, "process_owner": 302},
     ("GET", "/forms"): OWNER_PAGE,
     ("GET", "/forms/new"): OWNER_PAGE,
     ("GET", "/forms/<path:form_path>"): OWNER_PAGE,

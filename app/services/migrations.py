@@ -20,7 +20,7 @@ from app.services import access, deployment, history, progress
 from app.services.errors import Forbidden, Invalid, NotFound
 
 
-def _model(version: ProcessModelVersion) -> ParsedModel:
+def model_of(version: ProcessModelVersion) -> ParsedModel:
     return SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
 
 
@@ -46,6 +46,14 @@ def open_cases(version: ProcessModelVersion) -> list[ProcessInstance]:
         db.select(ProcessInstance).where(ProcessInstance.model_version_id == version.id,
                                          ProcessInstance.status.in_(InstanceStatus.OPEN))
         .order_by(ProcessInstance.started_at, ProcessInstance.id)))
+
+
+def open_counts() -> dict[int, int]:
+    """Open cases per model version id."""
+    return dict(db.session.execute(
+        db.select(ProcessInstance.model_version_id, db.func.count())
+        .where(ProcessInstance.status.in_(InstanceStatus.OPEN))
+        .group_by(ProcessInstance.model_version_id)).all())
 
 
 def _not_open(instance_id: str, old: ProcessModelVersion) -> dict:
@@ -113,7 +121,7 @@ def run(user: User, key: str, from_version: int, to_version: int,
     if not access.owns_processes(user):
         raise Forbidden("Only a process owner may move cases to another version")
     old, new = versions(key, from_version, to_version)
-    model = _model(new)
+    model = model_of(new)
     cases = {i.id: i for i in open_cases(old)}
     wanted = list(dict.fromkeys(instance_ids)) if instance_ids is not None else list(cases)
     lines = []

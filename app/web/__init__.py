@@ -17,6 +17,7 @@ from app.web import (
     inbox,
     kept_answers,
     library_pages,
+    migration_pages,
     modeler_pages,
     panel_pages,
     registers,
@@ -69,7 +70,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp, repair_pages.bp):
+                      library_pages.bp, session_timeout.bp, repair_pages.bp,
+                      migration_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
