@@ -170,3 +170,121 @@ START_SCHEMA = {
         "priority": {"type": "integer", "title": "Priority", "minimum": 1, "maximum": 3},
     },
 }
+
+# Versions for moving running cases (tests/engine/test_migration.py, tests/api/test_migrations.py)
+
+def _lanes(sw: list[str], tm: list[str], prefix: str = "") -> str:
+    def refs(ids: list[str]) -> str:
+        return "".join(f"<bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in ids)
+    return (f'<bpmn:laneSet id="{prefix}lanes">'
+            f'<bpmn:lane id="{prefix}lane_sw" name="Social Worker">{refs(sw)}</bpmn:lane>'
+            f'<bpmn:lane id="{prefix}lane_tm" name="Team Manager">{refs(tm)}</bpmn:lane>'
+            "</bpmn:laneSet>")
+
+
+def _flows(*pairs: tuple[str, str, str]) -> str:
+    return "".join(f'<bpmn:sequenceFlow id="{f}" sourceRef="{a}" targetRef="{b}"/>'
+                   for f, a, b in pairs)
+
+
+def _step(task_id: str, name: str, incoming: list[str], outgoing: list[str],
+          props: str = "", form: str = "test/note.schema.json") -> str:
+    return user_task(task_id, name, form, props,
+                     "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming),
+                     "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing))
+
+
+def review_loop_versions(key: str = "review_loop", review: str = "review",
+                         check: bool = False) -> str:
+    """review_loop, with the review step's id changed, or a check after the review."""
+    base = review_loop(key).replace('"review"', f'"{review}"')
+    if not check:
+        return base
+    step = _step("check", "Check", ["f3"], ["f3b"])
+    return (base.replace('<bpmn:flowNodeRef>gw</bpmn:flowNodeRef>',
+                         '<bpmn:flowNodeRef>check</bpmn:flowNodeRef>'
+                         '<bpmn:flowNodeRef>gw</bpmn:flowNodeRef>')
+            .replace('<bpmn:exclusiveGateway id="gw" default="f4"><bpmn:incoming>f3',
+                     step + '<bpmn:exclusiveGateway id="gw" default="f4"><bpmn:incoming>f3b')
+            .replace(f'<bpmn:sequenceFlow id="f3" sourceRef="{review}" targetRef="gw"/>',
+                     f'<bpmn:sequenceFlow id="f3" sourceRef="{review}" targetRef="check"/>'
+                     + _flows(("f3b", "check", "gw"))))
+
+
+def parallel(key: str = "parallel", record: bool = False, check: str = "check") -> str:
+    """Start → fork → (visit, social worker) and (check, team manager) → join → [record →]
+    decide → end."""
+    after_join = "decide"
+    extra = ""
+    flows = [("p1", "start", "fork"), ("p2", "fork", "visit"), ("p3", "fork", check),
+             ("p4", "visit", "join"), ("p5", check, "join"), ("p7", "decide", "end")]
+    if record:
+        after_join = "record"
+        extra = _step("record", "Record", ["p6"], ["p6b"])
+        flows.append(("p6b", "record", "decide"))
+    flows.append(("p6", "join", after_join))
+    return HEADER + (
+        f'<bpmn:process id="{key}" name="Test {key}" isExecutable="true">'
+        + _lanes(["start", "fork", "visit"], [check, "join", "decide", "end"]
+                 + (["record"] if record else []))
+        + '<bpmn:startEvent id="start"><bpmn:outgoing>p1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:parallelGateway id="fork"><bpmn:incoming>p1</bpmn:incoming>'
+        '<bpmn:outgoing>p2</bpmn:outgoing><bpmn:outgoing>p3</bpmn:outgoing></bpmn:parallelGateway>'
+        + _step("visit", "Visit", ["p2"], ["p4"])
+        + _step(check, "Check", ["p3"], ["p5"])
+        + '<bpmn:parallelGateway id="join"><bpmn:incoming>p4</bpmn:incoming>'
+        '<bpmn:incoming>p5</bpmn:incoming><bpmn:outgoing>p6</bpmn:outgoing></bpmn:parallelGateway>'
+        + extra
+        + _step("decide", "Decide", ["p6b" if record else "p6"], ["p7"])
+        + '<bpmn:endEvent id="end"><bpmn:incoming>p7</bpmn:incoming></bpmn:endEvent>'
+        + _flows(*flows) + "</bpmn:process></bpmn:definitions>")
+
+
+def boundary_timer(key: str = "boundary", timer: str = '"P7D"', escalate: str = "escalate") -> str:
+    """Start → visit (social worker, with an interrupting timer `remind`) → end; the timer
+    leads to an escalation step for the team manager."""
+    return HEADER + (
+        f'<bpmn:process id="{key}" name="Test {key}" isExecutable="true">'
+        + _lanes(["start", "visit", "end"], ["remind", escalate, "end2"])
+        + '<bpmn:startEvent id="start"><bpmn:outgoing>b1</bpmn:outgoing></bpmn:startEvent>'
+        + _step("visit", "Visit", ["b1"], ["b2"],
+                '<spiffworkflow:property name="assignTo" value="initiator"/>'
+                '<spiffworkflow:property name="dueIn" value="P10D"/>')
+        + '<bpmn:boundaryEvent id="remind" name="Remind" attachedToRef="visit">'
+        f'<bpmn:outgoing>b3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>{timer}'
+        '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+        + _step(escalate, "Escalate", ["b3"], ["b4"])
+        + '<bpmn:endEvent id="end"><bpmn:incoming>b2</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:endEvent id="end2"><bpmn:incoming>b4</bpmn:incoming></bpmn:endEvent>'
+        + _flows(("b1", "start", "visit"), ("b2", "visit", "end"), ("b3", "remind", escalate),
+                 ("b4", escalate, "end2"))
+        + "</bpmn:process></bpmn:definitions>")
+
+
+def call_activity(key: str = "caller", inner_extra: bool = False) -> str:
+    """Start → call `inner` (start → inner_task [→ inner_more] → end) → after → end."""
+    more = ""
+    inner_flows = [("i1", "inner_start", "inner_task")]
+    if inner_extra:
+        more = _step("inner_more", "More inside", ["i2"], ["i3"])
+        inner_flows += [("i2", "inner_task", "inner_more"), ("i3", "inner_more", "inner_end")]
+    else:
+        inner_flows.append(("i2", "inner_task", "inner_end"))
+    return HEADER + (
+        f'<bpmn:process id="{key}" name="Test {key}" isExecutable="true">'
+        + _lanes(["start", "call", "end"], ["after"])
+        + '<bpmn:startEvent id="start"><bpmn:outgoing>c1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:callActivity id="call" name="Call inner" calledElement="inner">'
+        '<bpmn:incoming>c1</bpmn:incoming><bpmn:outgoing>c2</bpmn:outgoing></bpmn:callActivity>'
+        + _step("after", "After", ["c2"], ["c3"])
+        + '<bpmn:endEvent id="end"><bpmn:incoming>c3</bpmn:incoming></bpmn:endEvent>'
+        + _flows(("c1", "start", "call"), ("c2", "call", "after"), ("c3", "after", "end"))
+        + "</bpmn:process>"
+        '<bpmn:process id="inner" name="Inner" isExecutable="true">'
+        + _lanes(["inner_start", "inner_task", "inner_end"] + (["inner_more"] if more else []),
+                 [], prefix="inner_")
+        + '<bpmn:startEvent id="inner_start"><bpmn:outgoing>i1</bpmn:outgoing></bpmn:startEvent>'
+        + _step("inner_task", "Inside", ["i1"], ["i2"]) + more
+        + f'<bpmn:endEvent id="inner_end"><bpmn:incoming>{"i3" if more else "i2"}'
+        "</bpmn:incoming></bpmn:endEvent>"
+        + _flows(*inner_flows) + "</bpmn:process></bpmn:definitions>")

@@ -92,6 +92,18 @@ API = {
     # The case is running, not stopped by an error: 409 for those who may retry.
     ("POST", "/api/v1/process-instances/<string:instance_id>/retry"):
         _case_rule(403, manager=409, process_owner=409),
+    # Repair (managers and process owners): the matrix's case has done no step (422 for a
+    # send-back), its open step can be skipped (200), and an open step has no recorded
+    # answer to correct (409).
+    ("POST", "/api/v1/process-instances/<string:instance_id>/send-back"):
+        _case_rule(403, manager=422, process_owner=422),
+    ("POST", "/api/v1/process-instances/<string:instance_id>/skip"):
+        _case_rule(403, manager=200, process_owner=200),
+    ("POST", "/api/v1/process-instances/<string:instance_id>/correct"):
+        _case_rule(403, manager=409, process_owner=409),
+    # Moving cases between versions: process owners; MARP has one version here (422).
+    ("POST", "/api/v1/process-models/<string:key>/migrations"):
+        _per({"process_owner": 422}, 403),
     ("GET", "/api/v1/tasks"): ALL_OK,
     # People and teams: administrators; a team manager reads their own team and hands over
     # the work of someone in it (social_worker_2, Locality Team A). No child's record here.
@@ -180,6 +192,12 @@ PAGES = {
         {None: 302, **{r: (302 if r in ("manager", "process_owner") else
                            403 if r not in CASE_READERS or r in SEES_CASE else 404)
                        for r in ROLES}},
+    # Repair forms: the same people as suspend; an empty form sends a repairer back to the
+    # case page with a message.
+    **{("POST", f"/cases/<instance_id>/{action}"):
+       {None: 302, **{r: (302 if r in ("manager", "process_owner") else
+                          403 if r not in CASE_READERS or r in SEES_CASE else 404)
+                      for r in ROLES}} for action in ("send-back", "skip", "correct")},
     ("GET", "/documents/<document_id>"): {None: 302, **{r: 404 for r in ROLES}},
     # Registers: the panels' own roles, managers and service managers.
     ("GET", "/registers/unmet-needs"): REGISTER,
@@ -220,6 +238,10 @@ PAGES = {
     ("GET", "/models/<key>"): OWNER_PAGE,
     ("GET", "/models/<key>/versions/<int:number>.bpmn"): OWNER_PAGE,
     ("GET", "/models/<key>/diff"): {**OWNER_PAGE, "process_owner": 302},
+    # Moving cases between versions: MARP has one version here, so the dry run is refused
+    # (422) and an empty move goes back to it (302).
+    ("GET", "/models/<key>/migrate"): {**OWNER_PAGE, "process_owner": 422},
+    ("POST", "/models/<key>/migrate"): {**OWNER_PAGE, "process_owner": 302},
     ("GET", "/forms"): OWNER_PAGE,
     ("GET", "/forms/new"): OWNER_PAGE,
     ("GET", "/forms/<path:form_path>"): OWNER_PAGE,
@@ -272,6 +294,15 @@ def _api_call(app, caller, method, rule, case):
     elif rule == "/api/v1/users" and method == "POST":
         body = {"username": "matrix_person", "display_name": "Matrix Person",
                 "roles": ["social_worker"], "team": "Locality Team A"}
+    elif rule.endswith("/migrations"):
+        body = {"from_version": 1, "to_version": 2, "dry_run": True}
+    elif rule.endswith("/send-back"):
+        body = {"task_name": "prepare_request", "reason": "Matrix"}
+    elif rule.endswith("/skip"):
+        body = {"task_id": case["task_id"], "reason": "Matrix"}
+    elif rule.endswith("/correct"):
+        body = {"task_id": case["task_id"], "field": "needs_summary", "value": "x",
+                "reason": "Matrix"}
     elif rule.endswith("/handover"):
         body = {"to": "social_worker"}
     elif rule == "/api/v1/users/<string:username>":

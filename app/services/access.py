@@ -108,6 +108,11 @@ def can_control_instances(user: User) -> bool:
     return bool(user.role_keys & INSTANCE_CONTROL_ROLES)
 
 
+def can_repair(user: User) -> bool:
+    """Send a case back, skip a step, correct an answer: the same people as control."""
+    return bool(user.role_keys & INSTANCE_CONTROL_ROLES)
+
+
 # --- the rule as SQL --------------------------------------------------------------------
 
 def open_steps_in_reach(user: User, task=HumanTask) -> ColumnElement[bool]:

@@ -7,6 +7,10 @@ const adapters = {
       ...state.current.map((id) => [id, state.error ? 'app-error' : 'app-current'])],
     badges: Object.entries(state.done).map(([id, count]) => [id, String(count)])
   }),
+  migration: (state) => ({
+    marks: Object.keys(state.waiting).map((id) => [id, state.blocked.includes(id) ? 'app-error' : 'app-current']),
+    badges: Object.entries(state.waiting).map(([id, count]) => [id, `${count} waiting`])
+  }),
   heatmap: (steps) => ({
     marks: Object.keys(steps).map((id) => [id, 'app-current']),
     badges: Object.entries(steps).map(([id, f]) => [id, `${f.waiting} waiting · ${f.median_days} ${f.median_days === 1 ? 'day' : 'days'}`])
@@ -21,7 +25,11 @@ const get = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => {
 for (const holder of document.querySelectorAll('[data-diagram]')) {
   if (!window.BpmnJS) break
   const viewer = new window.BpmnJS({ container: holder })
-  Promise.all([get(holder.dataset.xml).then((r) => r.text()), get(holder.dataset.state).then((r) => r.json())])
+  // A page may carry the state itself (data-state-inline) instead of a URL to fetch it from.
+  const state = holder.dataset.stateInline
+    ? Promise.resolve(JSON.parse(holder.dataset.stateInline))
+    : get(holder.dataset.state).then((r) => r.json())
+  Promise.all([get(holder.dataset.xml).then((r) => r.text()), state])
     .then(async ([xml, state]) => {
       await viewer.importXML(xml)
       const canvas = viewer.get('canvas')

@@ -42,6 +42,8 @@ EVENT_WORDS = {
     "resumed": "resumed the case", "terminated": "closed the case", "error": "hit an error at",
     "retried": "retried the case after its error",
     "team_changed": "moved the case to another team",
+    "migrated": "moved the case to a new version of its diagram",
+    "sent_back": "sent the case back to", "skipped": "skipped", "corrected": "corrected",
 }
 
 
@@ -68,12 +70,26 @@ def _story(instance) -> list[dict]:
                 what += f" “{titles.get(event.task_id, event.task_name)}”"
             if event.event == "team_changed" and event.detail:
                 what += f" ({event.detail.get('from') or 'no team'} → {event.detail.get('to')})"
+            what += _repair_words(event)
             if event.event == "assigned" and event.detail:
                 assignee = event.detail.get("assignee")
                 what += f" to {names.get(assignee, assignee)}"
         story.append({"at": event.at, "when": long_date(event.at) + f" {event.at:%H:%M}",
                       "what": what, "answers": _answers(event, by_id.get(event.task_id))})
     return story
+
+
+def _repair_words(event) -> str:
+    """The versions of a move; the reason (and old and new answer) of a repair."""
+    detail = event.detail or {}
+    if event.event == "migrated":
+        return f" (version {detail.get('from_version')} to {detail.get('to_version')})"
+    if event.event == "corrected":
+        return (f": {detail.get('field')} from “{detail.get('old')}” to “{detail.get('new')}”"
+                f" (reason: {detail.get('reason')})")
+    if event.event in ("sent_back", "skipped"):
+        return f" (reason: {detail.get('reason')})"
+    return ""
 
 
 def _answers(event, task) -> list[tuple[str, str]]:
