@@ -25,7 +25,13 @@ from app.demo import seed
 from app.extensions import db
 from app.models import Panel, Service, Team, User
 from app.services.auth import issue_token
-from tests.diagrams import NOTE_SCHEMA, REQUEST_SCHEMA, REVIEW_SCHEMA, START_SCHEMA
+from tests.diagrams import (
+    NOTE_SCHEMA,
+    REQUEST_SCHEMA,
+    REQUEST_START_SCHEMA,
+    REVIEW_SCHEMA,
+    START_SCHEMA,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("PANELFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -67,6 +73,7 @@ def forms_dir(tmp_path_factory) -> Path:
     (target / "test" / "note.schema.json").write_text(json.dumps(NOTE_SCHEMA))
     (target / "test" / "request.schema.json").write_text(json.dumps(REQUEST_SCHEMA))
     (target / "test" / "review.schema.json").write_text(json.dumps(REVIEW_SCHEMA))
+    (target / "test" / "request-start.schema.json").write_text(json.dumps(REQUEST_START_SCHEMA))
     (target / "test" / "start.schema.json").write_text(json.dumps(START_SCHEMA))
     return target
 

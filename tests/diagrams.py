@@ -116,7 +116,12 @@ def review_loop(key: str = "review_loop") -> str:
         f'<bpmn:lane id="lane_sw" name="Social Worker">{lane_sw}</bpmn:lane>'
         f'<bpmn:lane id="lane_tm" name="Team Manager">{lane_tm}</bpmn:lane>'
         "</bpmn:laneSet>"
-        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        # A start form with the request's questions, none required: a case may begin with
+        # its summary.
+        '<bpmn:startEvent id="start"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="test/request-start.schema.json"/></spiffworkflow:properties>'
+        '</bpmn:extensionElements><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
         + user_task("request", "Request", "test/request.schema.json",
                     '<spiffworkflow:property name="assignTo" value="initiator"/>',
                     "<bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>",
@@ -146,6 +151,8 @@ REQUEST_SCHEMA = {
     },
     "required": ["summary"],
 }
+
+REQUEST_START_SCHEMA = {**REQUEST_SCHEMA, "title": "Start a request", "required": []}
 
 REVIEW_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -55,6 +55,8 @@ def test_people_in_the_old_shape_upgrade_to_teams_and_services(empty_database, f
             return db.session.scalar(db.select(User).where(User.username == username))
 
         assert person("sw").team == "North Team" and person("sw").service == "Early Help"
+        # Every later migration too keeps people's roles (no table copy cascading deletes).
+        assert person("sw").role_keys == {"social_worker"}
         assert access.managed_teams(person("tm")) == {"North Team"}
         assert access.managed_teams(person("tm_south")) == {"South Team"}
         assert access.led_services(person("hos")) == {"Early Help"}

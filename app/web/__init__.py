@@ -65,13 +65,23 @@ def page_error(error):
 NO_CASEWORK = frozenset({"auditor", "administrator"})
 
 
+def _may_start(user) -> bool:
+    """Whether any pathway starts in one of the user's roles. The menu is drawn on error pages
+    too, so a failing look-up leaves the link out rather than breaking the page that says
+    something went wrong."""
+    try:
+        return bool(start.startable(user))
+    except Exception:  # noqa: BLE001 - see above; the failure itself is reported elsewhere
+        return False
+
+
 def menu(user) -> list[tuple[str, str]]:
     """The header's links for what this person's roles do (endpoint, label)."""
     items: list[tuple[str, str]] = []
     casework = bool(user.role_keys - NO_CASEWORK)
     if casework:
         items += [("inbox.inbox", "Inbox"), ("my_work.index", "My requests")]
-        if start.startable(user):
+        if _may_start(user):
             items.append(("start.choose", "Start a request"))
         items.append(("panel_pages.index", "Panels"))
     if case_pages.sees_cases(user):

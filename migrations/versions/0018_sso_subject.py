@@ -12,13 +12,16 @@ branch_labels = None
 depends_on = None
 
 
+# Never a batch (copy-and-move) of users: on SQLite, with foreign keys on, dropping the old
+# table cascades to user_roles, team_managers, sessions and tokens and loses them all
+# (tests/test_migrations.py). A column is added in place and uniqueness is a unique index.
+
+
 def upgrade():
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('sso_subject', sa.String(255)))
-        batch.create_unique_constraint('uq_users_sso_subject', ['sso_subject'])
+    op.add_column('users', sa.Column('sso_subject', sa.String(255)))
+    op.create_index('uq_users_sso_subject', 'users', ['sso_subject'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch:
-        batch.drop_constraint('uq_users_sso_subject', type_='unique')
-        batch.drop_column('sso_subject')
+    op.drop_index('uq_users_sso_subject', 'users')
+    op.drop_column('users', 'sso_subject')
