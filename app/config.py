@@ -43,6 +43,11 @@ def from_environment() -> dict:
         "PENDING_DRAFT_HOURS": float(os.environ.get("PANELFLOW_PENDING_DRAFT_HOURS", "24")),
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Set, it also keeps the failed sign-in count shared by every worker (sign_in_limit).
+        "REDIS_URL": os.environ.get("PANELFLOW_REDIS_URL") or None,
+        "REDIS_PREFIX": os.environ.get("PANELFLOW_REDIS_PREFIX", "panelflow:"),
+        "SIGN_IN_FAILURE_LIMIT": int(os.environ.get("PANELFLOW_SIGN_IN_FAILURES", "5")),
+        "SIGN_IN_FAILURE_WINDOW_SECONDS": int(os.environ.get("PANELFLOW_SIGN_IN_WINDOW", "900")),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),
         # Reminder and escalation emails; none are sent unless a server is named.
         "MAIL_SERVER": os.environ.get("PANELFLOW_MAIL_SERVER") or None,
