@@ -53,6 +53,16 @@ def from_environment() -> dict:
         "MAIL_SERVER": os.environ.get("PANELFLOW_MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("PANELFLOW_MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("PANELFLOW_MAIL_FROM", "panelflow@localhost"),
+        # GOV.UK Notify instead of SMTP when a key is set (services/notify.py). A template per
+        # kind of email, else the default one, which shows ((subject)) and ((body)).
+        "NOTIFY_API_KEY": os.environ.get("PANELFLOW_NOTIFY_API_KEY") or None,
+        "NOTIFY_BASE_URL": os.environ.get("PANELFLOW_NOTIFY_BASE_URL",
+                                          "https://api.notifications.service.gov.uk"),
+        "NOTIFY_TEMPLATES": {name: os.environ.get(f"PANELFLOW_NOTIFY_TEMPLATE_{name.upper()}")
+                             for name in ("new_work", "digest", "reminder")}
+        | {"default": os.environ.get("PANELFLOW_NOTIFY_TEMPLATE")},
+        # The hour (London time) the daily digest of new work is sent to those who chose it.
+        "DIGEST_HOUR": int(os.environ.get("PANELFLOW_DIGEST_HOUR", "8")),
         "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),
         "REMINDER_LEAD_HOURS": int(os.environ.get("PANELFLOW_REMINDER_HOURS", "24")),
         # Days the council is closed beyond weekends and bank holidays (ISO dates, commas).

@@ -14,6 +14,7 @@ from app.web import (
     case_pages,
     csrf,
     dashboard,
+    email_settings,
     inbox,
     kept_answers,
     library_pages,
@@ -68,7 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp):
+                      library_pages.bp, session_timeout.bp, email_settings.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
