@@ -33,6 +33,7 @@ class FakeNotify(ThreadingHTTPServer):
         self.received: list[dict] = []
         self.refusals: list[str] = []
         self.fail_with: int | None = None
+        self.bad_addresses: set[str] = set()
 
 
 class NotifyHandler(BaseHTTPRequestHandler):
@@ -67,6 +68,8 @@ class NotifyHandler(BaseHTTPRequestHandler):
             return self._refuse(403, "token issued at another time")
         if self.server.fail_with:
             return self._refuse(self.server.fail_with, "Notify is having a bad day")
+        if body["email_address"] in self.server.bad_addresses:
+            return self._refuse(400, "email_address Not a valid email address")
         self.server.received.append(body)
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
@@ -91,10 +94,11 @@ def notify_api(app):
     server.server_close()
 
 
-def _unsent(app) -> int:
+def _unsent(app, username: str | None = None) -> int:
     with app.app_context():
         return db.session.scalar(db.select(db.func.count()).select_from(Notification).where(
-            Notification.emailed_at.is_(None)))
+            Notification.emailed_at.is_(None),
+            Notification.username == username if username else db.true()))
 
 
 def test_new_work_and_reminders_go_through_notify(app, as_user, traveller, notify_api):
@@ -136,14 +140,40 @@ def test_a_notify_failure_leaves_the_email_for_the_next_pass(app, as_user, trave
     assert _unsent(app) == 0
 
 
-def test_a_kind_with_no_template_is_not_sent_and_says_why(app, as_user, traveller, notify_api,
-                                                          caplog):
+def test_an_address_notify_refuses_does_not_hold_up_the_others(app, as_user, traveller,
+                                                               notify_api):
+    notify_api.bad_addresses = {"team_manager@panelflow.example"}
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller, subject=CHILD)
+    walk.do("prepare_request")  # new work for team_manager, whose address Notify refuses
+    other = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller, subject=CHILD)
+    assert as_user("team_manager").post(  # and then new work for social_worker_2
+        f"/api/v1/tasks/{other.task('prepare_request')['id']}/assign",
+        json={"username": "social_worker_2"}).status_code == 200
+    walk.at("2026-11-23T10:05:00+00:00")
+    # (the scheduler also begins CTMP's weekly return: its officer's new work goes too)
+    sent_to = [r["email_address"] for r in notify_api.received]
+    assert "social_worker_2@panelflow.example" in sent_to
+    assert "team_manager@panelflow.example" not in sent_to
+    with app.app_context():
+        refused = db.session.scalar(db.select(Notification).where(
+            Notification.username == "team_manager"))
+        assert refused.emailed_at is not None
+        assert "Not a valid email address" in refused.email_error
+    assert _unsent(app) == 0
+
+
+def test_a_kind_with_no_template_waits_and_says_why(app, as_user, traveller, notify_api,
+                                                    caplog):
     app.config["NOTIFY_TEMPLATES"] = {"reminder": TEMPLATES["reminder"]}
     try:
         walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
         walk.do("prepare_request")
         walk.at("2026-11-23T10:05:00+00:00")
+        assert notify_api.received == [] and _unsent(app, "team_manager") == 1
+        assert "PANELFLOW_NOTIFY_TEMPLATE_NEW_WORK" in caplog.text
     finally:
         app.config["NOTIFY_TEMPLATES"] = TEMPLATES
-    assert notify_api.received == []
-    assert "PANELFLOW_NOTIFY_TEMPLATE_NEW_WORK" in caplog.text
+    walk.at("2026-11-23T10:10:00+00:00")  # configured now: it goes
+    assert [r["template_id"] for r in notify_api.received
+            if r["email_address"] == "team_manager@panelflow.example"] == [TEMPLATES["new_work"]]
+    assert _unsent(app, "team_manager") == 0

@@ -42,6 +42,7 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # or given up on:
+    email_error: Mapped[str | None] = mapped_column(sa.String(255))  # why it was not delivered
     # So that a notice made in the same flush as its task is inserted after it.
     task = relationship("HumanTask", lazy="select")

@@ -5,7 +5,8 @@ The notifications table is the queue. Whatever makes a notice (reminders, new wo
 adds a row, in the same transaction as the change it is about, so no request waits for a mail
 server; the scheduler pass (embedded, `flask run-due`, or Celery's beat) calls
 `send_pending`, which emails each unsent row and stamps `emailed_at`. A failed send leaves
-the rest unsent for the next pass.
+the rest unsent for the next pass; an email that can never go (an address refused) is marked
+with the reason instead, so it cannot hold up the others.
 
 Two transports: GOV.UK Notify (notifications-python-client) when PANELFLOW_NOTIFY_API_KEY is
 set, with a template id per kind of email; SMTP when PANELFLOW_MAIL_SERVER is set; neither,
@@ -62,7 +63,17 @@ class Email:
 
 
 class SendFailed(Exception):
-    pass
+    """The transport is unavailable (a mail server or Notify down, a key refused): the pass
+    stops and everything still unsent waits for the next one."""
+
+
+class Undeliverable(SendFailed):
+    """This one email can never go as it is (an address refused): it is marked with the
+    reason, not retried, and the others go on."""
+
+
+class NotConfigured(SendFailed):
+    """This kind of email has no template yet: it waits, unsent, while the others go on."""
 
 
 class Transport(Protocol):
@@ -87,6 +98,8 @@ class SmtpTransport:
             if self.smtp is None:
                 self.smtp = smtplib.SMTP(self.host, self.port, timeout=10)
             self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise Undeliverable(f"address refused: {exc}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise SendFailed(str(exc)) from exc
 
@@ -108,13 +121,18 @@ class NotifyTransport:
     def send(self, email: Email) -> None:
         template = self.templates.get(email.template) or self.templates.get("default")
         if not template:
-            raise SendFailed(f"No Notify template for {email.template!r}: set "
+            raise NotConfigured(f"No Notify template for {email.template!r}: set "
                              f"PANELFLOW_NOTIFY_TEMPLATE_{email.template.upper()} or "
                              "PANELFLOW_NOTIFY_TEMPLATE")
         try:
             self.client.send_email_notification(email.to, template, email.personalisation(),
                                                 reference=email.reference)
-        except (APIError, requests.RequestException) as exc:
+        except APIError as exc:
+            # 400: Notify refuses this email itself (a bad address); 403, 429, 5xx: any email
+            if exc.status_code == 400:
+                raise Undeliverable(str(exc)) from exc
+            raise SendFailed(str(exc)) from exc
+        except requests.RequestException as exc:
             raise SendFailed(str(exc)) from exc
 
     def close(self) -> None:
@@ -261,14 +279,32 @@ def send_pending(moment: datetime | None = None) -> int:
         channel.close()
 
 
+def _deliver(channel: Transport, email: Email, notes: list[Notification],
+             moment: datetime) -> bool:
+    """Send one email for `notes` and mark them; True once dealt with (sent, or given up on),
+    False if it waits for a template."""
+    try:
+        channel.send(email)
+    except Undeliverable as exc:
+        log.error("Email %s could not be delivered and is not retried: %s", email.reference, exc)
+        for note in notes:
+            note.email_error = str(exc)[:255]
+    except NotConfigured as exc:
+        log.error("Email %s waits: %s", email.reference, exc)
+        return False
+    for note in notes:
+        note.emailed_at = moment  # sent, or given up on (email_error says why)
+    return True
+
+
 def _send_immediate(channel: Transport, moment: datetime) -> int:
     at_once = or_(Notification.kind.not_in(NEW_WORK_KINDS), User.email_frequency != DAILY)
-    sent = 0
-    while rows := db.session.execute(_unsent(at_once).limit(BATCH)).all():
+    sent, after = 0, 0
+    while rows := db.session.execute(
+            _unsent(at_once, Notification.id > after).limit(BATCH)).all():
         for note, user in rows:
-            channel.send(render(note, user.email))
-            note.emailed_at = moment
-            sent += 1
+            sent += _deliver(channel, render(note, user.email), [note], moment)
+            after = note.id
         db.session.commit()
     return sent
 
@@ -296,9 +332,8 @@ def _send_digests(channel: Transport, moment: datetime) -> int:
     by_person: dict[str, tuple[str, list[Notification]]] = {}
     for note, user in rows:
         by_person.setdefault(user.username, (user.email, []))[1].append(note)
+    sent = 0
     for address, notes in by_person.values():
-        channel.send(digest(notes, address))
-        for note in notes:
-            note.emailed_at = moment
+        sent += _deliver(channel, digest(notes, address), notes, moment)
         db.session.commit()
-    return len(by_person)
+    return sent

@@ -1,5 +1,6 @@
 """Each person chooses new-work emails at once or in one daily digest; unsent notices are
-found by a partial index (the notifications table is the email queue)
+found by a partial index (the notifications table is the email queue), and one that could
+never be delivered says why
 
 Revision ID: 0018
 Revises: 0016
@@ -20,10 +21,12 @@ def upgrade():
     # dropping the old table would empty user_roles, team_managers and service_leads.
     op.add_column('users', sa.Column('email_frequency', sa.String(16), nullable=False,
                                      server_default='immediate'))
+    op.add_column('notifications', sa.Column('email_error', sa.String(255), nullable=True))
     op.create_index('ix_notifications_unsent', 'notifications', ['id'],
                     postgresql_where=UNSENT, sqlite_where=UNSENT)
 
 
 def downgrade():
     op.drop_index('ix_notifications_unsent', table_name='notifications')
+    op.drop_column('notifications', 'email_error')
     op.drop_column('users', 'email_frequency')
