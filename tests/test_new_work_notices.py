@@ -188,3 +188,13 @@ def test_people_choose_in_their_email_settings(app, frequency):
     with app.app_context():
         assert db.session.scalar(db.select(User.email_frequency).where(
             User.username == "social_worker")) == "daily"
+
+
+def test_a_case_moved_to_another_team_reaches_that_teams_queue(app, as_user, traveller):
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller, subject=CHILD)
+    walk.do("prepare_request")  # "Team manager review" waits for Locality Team A
+    moved = as_user("team_manager").post(f"/api/v1/process-instances/{walk.id}/team",
+                                         json={"team": "Locality Team B"})
+    assert moved.status_code == 200, moved.json
+    [(kind, message)] = _notes(app, "team_manager_2")
+    assert kind == "queued" and "Team manager review" in message
