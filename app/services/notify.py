@@ -38,6 +38,7 @@ from app.models import (
     Notification,
     NotificationKind,
     ProcessModelVersion,
+    TaskStatus,
     User,
     utcnow,
 )
@@ -236,11 +237,14 @@ def render(note: Notification, address: str) -> Email:
     return Email(address, template, subject, body, fields, reference=f"notification-{note.id}")
 
 
-def digest(notes: list[Notification], address: str) -> Email:
-    """One email listing a day's new work."""
-    items = [task_fields(task) for note in notes
-             if (task := db.session.get(HumanTask, note.task_id)) is not None]
-    lines = [f"“{i['step']}” ({i['pathway']}), due {i['due']}: {i['link']}" for i in items]
+def digest(notes: list[Notification], address: str) -> Email | None:
+    """One email listing a day's new work still open (None if all of it is done already)."""
+    tasks = [task for note in notes if (task := db.session.get(HumanTask, note.task_id))
+             is not None and task.status == TaskStatus.READY]
+    if not tasks:
+        return None
+    lines = [f"“{i['step']}” ({i['pathway']}), due {i['due']}: {i['link']}"
+             for i in map(task_fields, tasks)]
     count = f"{len(lines)} new task{'' if len(lines) == 1 else 's'}"
     body = ("New work for you or your team in Panelflow since yesterday's email:\n\n"
             + "\n".join(f"* {line}" for line in lines)
@@ -264,7 +268,8 @@ def _unsent(*conditions):
 
 
 def send_pending(moment: datetime | None = None) -> int:
-    """Email every notice due to go now; returns how many emails were sent."""
+    """Email every notice due to go now; returns how many emails were sent (or given up
+    on)."""
     channel = transport()
     if channel is None:
         return 0
@@ -334,6 +339,11 @@ def _send_digests(channel: Transport, moment: datetime) -> int:
         by_person.setdefault(user.username, (user.email, []))[1].append(note)
     sent = 0
     for address, notes in by_person.values():
-        sent += _deliver(channel, digest(notes, address), notes, moment)
+        email = digest(notes, address)
+        if email is None:  # done or taken before the morning: nothing to tell
+            for note in notes:
+                note.emailed_at = moment
+        else:
+            sent += _deliver(channel, email, notes, moment)
         db.session.commit()
     return sent
