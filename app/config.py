@@ -66,11 +66,26 @@ def from_environment() -> dict:
         "SESSION_LIFETIME_HOURS": int(os.environ.get("PANELFLOW_SESSION_HOURS", "12")),
         # Celery (only when scaled out; see app/worker.py).
         "CELERY_BROKER_URL": os.environ.get("PANELFLOW_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Set, it also keeps the failed sign-in count shared by every worker (sign_in_limit).
+        "REDIS_URL": os.environ.get("PANELFLOW_REDIS_URL") or None,
+        "REDIS_PREFIX": os.environ.get("PANELFLOW_REDIS_PREFIX", "panelflow:"),
+        "SIGN_IN_FAILURE_LIMIT": int(os.environ.get("PANELFLOW_SIGN_IN_FAILURES", "5")),
+        "SIGN_IN_FAILURE_WINDOW_SECONDS": int(os.environ.get("PANELFLOW_SIGN_IN_WINDOW", "900")),
         "CELERY_QUEUE": os.environ.get("PANELFLOW_CELERY_QUEUE", "panelflow"),
         # Reminder and escalation emails; none are sent unless a server is named.
         "MAIL_SERVER": os.environ.get("PANELFLOW_MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("PANELFLOW_MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("PANELFLOW_MAIL_FROM", "panelflow@localhost"),
+        # GOV.UK Notify instead of SMTP when a key is set (services/notify.py). A template per
+        # kind of email, else the default one, which shows ((subject)) and ((body)).
+        "NOTIFY_API_KEY": os.environ.get("PANELFLOW_NOTIFY_API_KEY") or None,
+        "NOTIFY_BASE_URL": os.environ.get("PANELFLOW_NOTIFY_BASE_URL",
+                                          "https://api.notifications.service.gov.uk"),
+        "NOTIFY_TEMPLATES": {name: os.environ.get(f"PANELFLOW_NOTIFY_TEMPLATE_{name.upper()}")
+                             for name in ("new_work", "digest", "reminder")}
+        | {"default": os.environ.get("PANELFLOW_NOTIFY_TEMPLATE")},
+        # The hour (London time) the daily digest of new work is sent to those who chose it.
+        "DIGEST_HOUR": int(os.environ.get("PANELFLOW_DIGEST_HOUR", "8")),
         "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),
         "REMINDER_LEAD_HOURS": int(os.environ.get("PANELFLOW_REMINDER_HOURS", "24")),
         # /metrics is 404 unless one of these is set: a bearer token a scraper sends, or

@@ -165,6 +165,9 @@ PAGES = {
     ("POST", "/tasks/<task_id>/release"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                          for r in ROLES}},
     ("POST", "/notifications/read"): {c: 302 for c in CALLERS},
+    # Each person's own email settings.
+    ("GET", "/settings/email"): PAGE,
+    ("POST", "/settings/email"): {c: 302 for c in CALLERS},
     ("GET", "/panels"): PAGE,
     # Cases: managers, team and service managers, and the panels' own roles.
     ("GET", "/cases"): CASES,
@@ -350,6 +353,8 @@ def _page_call(app, caller, method, rule, case):
         data = {"username": caller or "manager", "password": DEMO_PASSWORD}
     elif rule == "/start/<key>":
         data = {"child_ref": "C-11", "name": "Page Child"}
+    elif rule == "/settings/email":
+        data = {"frequency": "immediate"}  # as it is: nothing changes
     elif rule in ("/tasks/<task_id>", "/tasks/<task_id>/draft"):
         data = {"action": "draft", "needs_summary": "draft"}
     return browser.post(url, data)

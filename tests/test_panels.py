@@ -213,5 +213,6 @@ def test_the_administrator_chases_missing_papers_once(app, as_user, traveller):
     admin = walk.clients["panel_administrator"]
     assert admin.post(f"/api/v1/meetings/{meeting_id}/chase").json == {"asked": 1}
     assert admin.post(f"/api/v1/meetings/{meeting_id}/chase").json == {"asked": 0}
-    [note] = as_user("team_manager").get("/api/v1/notifications").json
-    assert note["kind"] == "chase" and "Prepare tracking update" in note["message"]
+    [note] = [n for n in as_user("team_manager").get("/api/v1/notifications").json
+              if n["kind"] == "chase"]  # (the steps themselves arrived as new work first)
+    assert "Prepare tracking update" in note["message"]

@@ -38,7 +38,7 @@ class Token(MethodView):
 class NotificationSchema(schemas.Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={"enum": [
-        "due_soon", "overdue", "escalation", "chase", "meeting_changed"]})
+        "due_soon", "overdue", "escalation", "chase", "meeting_changed", "assigned", "queued"]})
     message = fields.String(required=True)
     task_id = fields.String(allow_none=True)  # none when it is about a meeting
     instance_id = fields.String(required=True)
@@ -51,7 +51,7 @@ class Notifications(MethodView):
     @blp.response(200, NotificationSchema(many=True))
     @blp.alt_response(401, schema=schemas.ErrorSchema)
     def get(self):
-        """The caller's reminders and escalations, newest first (the last 100)."""
+        """The caller's notices (new work, reminders, escalations), newest first (the last 100)."""
         return reminders.for_user(signed_in_user().username)
 
 

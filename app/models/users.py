@@ -71,6 +71,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     team: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.key"))  # the team they are in
     email: Mapped[str | None] = mapped_column(sa.String(254))  # for reminders, if any
+    # New-work emails: "immediate" or "daily" (one digest a day); see services/notify.py.
+    email_frequency: Mapped[str] = mapped_column(sa.String(16), default="immediate",
+                                                 server_default="immediate")
     active: Mapped[bool] = mapped_column(default=True)
     # The identity provider's `sub` for this person, set at their first single sign-on: later
     # sign-ins find them by it, whatever the username claim says by then.

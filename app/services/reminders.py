@@ -1,15 +1,13 @@
 """Due-soon reminders and overdue escalations for every task whose diagram gives a due date.
 
 Run by the scheduler (embedded or Celery) with the timers. Each notification is made once per
-task, person and kind (a unique key), shown in the person's inbox, and emailed when an SMTP
-server is configured and the person has an address. A failed send is retried on the next run.
+task, person and kind (a unique key), shown in the person's inbox, and emailed through the
+one email channel (services/notify.py) when one is configured and the person has an address.
+A failed send is retried on the next run.
 """
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.services import access
-
-log = logging.getLogger(__name__)
+from app.services.notify import send_pending
 
 
 def long_date(moment: datetime | None) -> str:
@@ -103,44 +100,8 @@ def run(moment: datetime | None = None) -> list[Notification]:
         made += [notify(task, manager, NotificationKind.ESCALATION, escalation)
                  for manager in _team_managers(task)]
     db.session.commit()
-    send_emails(moment)
+    send_pending(moment)  # these, and every other notice waiting to be emailed
     return [note for note in made if note is not None]
-
-
-def send_emails(moment: datetime) -> int:
-    """Email every notification not yet emailed to someone with an address."""
-    host = current_app.config.get("MAIL_SERVER")
-    if not host:
-        return 0
-    pending = db.session.execute(
-        db.select(Notification, User.email).join(User, User.username == Notification.username)
-        .where(Notification.emailed_at.is_(None), User.email.is_not(None))).all()
-    if not pending:
-        return 0
-    sent = 0
-    try:
-        with smtplib.SMTP(host, current_app.config.get("MAIL_PORT", 25), timeout=10) as smtp:
-            for note, address in pending:
-                smtp.send_message(_message(note, address))
-                note.emailed_at = moment
-                sent += 1
-    except (OSError, smtplib.SMTPException):
-        log.exception("Sending reminder emails failed; they are retried on the next run")
-    db.session.commit()
-    return sent
-
-
-def _message(note: Notification, address: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM", "panelflow@localhost")
-    message["To"] = address
-    message["Subject"] = {"due_soon": "Task due soon", "overdue": "Task overdue",
-                          "escalation": "Overdue task in your team"}[note.kind]
-    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    # No child's name in the email: it leaves the council's systems. The page says who.
-    body = note.message.split(" for ")[0] + " needs attention."
-    message.set_content(f"{body}\n\nOpen it in Panelflow: {base}/tasks/{note.task_id}\n")
-    return message
 
 
 def unread(username: str, limit: int = 10) -> list[Notification]:

@@ -16,6 +16,7 @@ from app.web import (
     csrf,
     dashboard,
     display,
+    email_settings,
     inbox,
     kept_answers,
     library_pages,
@@ -112,7 +113,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
-                      sso.bp, repair_pages.bp, migration_pages.bp):
+                      sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)
