@@ -102,8 +102,9 @@ def app(database_url, forms_dir):
         db.engine.dispose()
 
 
-RESET_TABLES = ["form_versions", "documents", "notifications", "history_events", "pending_drafts",
-                "human_tasks", "meeting_items", "meetings", "process_instances", "api_tokens"]
+RESET_TABLES = ["absences", "form_versions", "documents", "notifications", "history_events",
+                "pending_drafts", "human_tasks", "meeting_items", "meetings", "process_instances",
+                "api_tokens"]
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,7 @@ def _case_rule(ok: int, **special: int) -> dict:
 
 
 ALL_OK = _per({}, 200)
+ABSENCE_KEEPERS = {"social_worker_2": 200, "team_manager": 200, "administrator": 200}
 MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "manager",
                                      "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
@@ -106,6 +107,13 @@ API = {
     ("PATCH", "/api/v1/users/<string:username>"): _per({"administrator": 200}, 403),
     ("POST", "/api/v1/users/<string:username>/handover"):
         _per({"administrator": 200, "team_manager": 200}, 403),
+    # Absence cover (social_worker_2's, covered by social_worker): the person, their team's
+    # manager and an administrator; nobody else, not even the cover.
+    ("GET", "/api/v1/users/<string:username>/absences"): _per(ABSENCE_KEEPERS, 403),
+    ("POST", "/api/v1/users/<string:username>/absences"):
+        _per(dict.fromkeys(ABSENCE_KEEPERS, 201), 403),
+    ("DELETE", "/api/v1/absences/<string:absence_id>"):
+        _per(dict.fromkeys(ABSENCE_KEEPERS, 204), 403),
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the
     # cases they may see.
@@ -222,6 +230,10 @@ def test_every_route_has_a_rule(app):
     assert not (set(API) | set(PAGES)) - routes, "rules for routes that no longer exist"
 
 
+# An absence far ahead, so that it covers nothing while the matrix runs.
+LATER_ABSENCE = {"starts_on": "2031-01-06", "ends_on": "2031-01-10", "cover": "social_worker"}
+
+
 @pytest.fixture
 def case(app, as_user):
     """A MARP request started by social_worker; its first task is assigned to them."""
@@ -229,8 +241,10 @@ def case(app, as_user):
         "process_model": "marp", "subject": {"child_ref": "C-9", "name": "Matrix Child"}})
     instance = started.json
     meetings = as_user("manager").get("/api/v1/panels/marp/meetings").json
+    absence = as_user("social_worker_2").post("/api/v1/users/social_worker_2/absences",
+                                              json=LATER_ABSENCE)
     return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"],
-            "meeting_id": meetings[0]["id"]}
+            "meeting_id": meetings[0]["id"], "absence_id": absence.json["id"]}
 
 
 def _api_call(app, caller, method, rule, case):
@@ -239,6 +253,7 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:task_id>", case["task_id"])
            .replace("<string:meeting_id>", case["meeting_id"])
            .replace("<string:document_id>", "nodocument")
+           .replace("<string:absence_id>", case["absence_id"])
            .replace("<string:username>", "social_worker_2"))
     client = ApiClient(app, caller)
     body, raw = None, None
@@ -258,6 +273,8 @@ def _api_call(app, caller, method, rule, case):
     elif rule == "/api/v1/users" and method == "POST":
         body = {"username": "matrix_person", "display_name": "Matrix Person",
                 "roles": ["social_worker"], "team": "Locality Team A"}
+    elif rule.endswith("/absences") and method == "POST":
+        body = {**LATER_ABSENCE, "starts_on": "2032-01-05", "ends_on": "2032-01-09"}
     elif rule.endswith("/handover"):
         body = {"to": "social_worker"}
     elif rule == "/api/v1/users/<string:username>":

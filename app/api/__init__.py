@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from app.api import audit, auth, documents, instances, panels, people, process_models, tasks
+from app.api import (
+    absences,
+    audit,
+    auth,
+    documents,
+    instances,
+    panels,
+    people,
+    process_models,
+    tasks,
+)
 from app.api.errors import PanelflowApi, handle_service_error
 from app.api.openapi import MalformedBodyPlugin
 from app.security import signed_in_user
@@ -28,7 +38,8 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for module in (auth, process_models, instances, tasks, panels, documents, audit, people):
+    for module in (auth, process_models, instances, tasks, panels, documents, audit, people,
+                   absences):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
     app.before_request(_authenticate_api_calls)

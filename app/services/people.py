@@ -73,6 +73,14 @@ def get(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == username))
 
 
+def display_names(usernames: set[str]) -> dict[str, str]:
+    """Username → the name people know them by, for the pages."""
+    if not usernames:
+        return {}
+    return dict(db.session.execute(db.select(User.username, User.display_name)
+                                   .where(User.username.in_(sorted(usernames)))).all())
+
+
 def may_read_people(actor: User) -> bool:
     return is_administrator(actor) or bool(access.managed_teams(actor))
 
