@@ -120,6 +120,8 @@ def clean_database(app):
         for table in ("user_roles", "team_managers", "service_leads"):
             db.session.execute(text(f"DELETE FROM {table} WHERE user_id > :last"), last)  # noqa: S608
         db.session.execute(text("DELETE FROM users WHERE id > :last"), last)
+        # A demo user deactivated by a test (the people pages, the matrix) is back.
+        db.session.execute(db.update(User).where(User.id <= last["last"]).values(active=True))
         db.session.execute(db.delete(Team).where(Team.key.not_in(app.config["TEST_TEAMS"])))
         db.session.execute(db.delete(Service).where(
             Service.key.not_in(app.config["TEST_SERVICES"])))

@@ -56,6 +56,10 @@ CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel
                 "process_owner", "manager", "team_manager_2", "head_of_service"}
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
+ADMIN_PAGE = {None: 302, **{r: 200 if r == "administrator" else 403 for r in ROLES}}
+PEOPLE_READERS = {**ADMIN_PAGE, "team_manager": 200, "team_manager_2": 200}
+PERSON_PAGE = {**PEOPLE_READERS, "team_manager_2": 404}  # not their team's
+ABSENCE_PAGE = {None: 302, **{r: 200 if r in ABSENCE_KEEPERS else 403 for r in ROLES}}
 # One case's pages: for case readers who may see this case; other case readers are told it
 # does not exist.
 CASE_PAGE = {None: 302, **{r: (200 if r in SEES_CASE else 404) if r in CASE_READERS else 403
@@ -204,6 +208,30 @@ PAGES = {
     ("POST", "/models/validate"): OWNER_PAGE,
     ("POST", "/models/<key>/deploy"): {**OWNER_PAGE, "process_owner": 422},
     ("POST", "/models/deploy"): {**OWNER_PAGE, "process_owner": 422},
+    # People and teams pages: administrators; a team manager reads their own team's people
+    # (social_worker_2 is in Locality Team A) and hands their work over. Empty forms: 422.
+    ("GET", "/admin/people"): PEOPLE_READERS,
+    ("GET", "/admin/people/new"): ADMIN_PAGE,
+    ("POST", "/admin/people/new"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/people/<username>"): PERSON_PAGE,
+    ("GET", "/admin/people/<username>/change"): ADMIN_PAGE,
+    ("POST", "/admin/people/<username>/change"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/people/<username>/deactivate"): ADMIN_PAGE,
+    ("POST", "/admin/people/<username>/deactivate"): {**ADMIN_PAGE, "administrator": 302},
+    ("POST", "/admin/people/<username>/reactivate"): {**ADMIN_PAGE, "administrator": 302},
+    ("GET", "/admin/people/<username>/handover"): PERSON_PAGE,
+    ("POST", "/admin/people/<username>/handover"):
+        {**PERSON_PAGE, "administrator": 422, "team_manager": 422},
+    ("GET", "/admin/teams"): ADMIN_PAGE,
+    ("GET", "/admin/teams/new"): ADMIN_PAGE,
+    ("POST", "/admin/teams/new"): {**ADMIN_PAGE, "administrator": 422},
+    # Absences (social_worker_2's): the person, their team manager, an administrator.
+    ("GET", "/people/<username>/absences"): ABSENCE_PAGE,
+    ("POST", "/people/<username>/absences"): {**ABSENCE_PAGE, **dict.fromkeys(
+        ABSENCE_KEEPERS, 422)},
+    ("GET", "/absences/<int:absence_id>/cancel"): ABSENCE_PAGE,
+    ("POST", "/absences/<int:absence_id>/cancel"): {**ABSENCE_PAGE, **dict.fromkeys(
+        ABSENCE_KEEPERS, 302)},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
@@ -312,7 +340,9 @@ def _page_call(app, caller, method, rule, case):
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
            .replace("<instance_id>", case["instance_id"]).replace("<action>", "suspend")
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
-           .replace("<int:number>", "1").replace("<path:form_path>", "marp/tm-review.schema.json")
+           .replace("<int:number>", "1").replace("<username>", "social_worker_2")
+           .replace("<int:absence_id>", case["absence_id"])
+           .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
     if method == "GET":

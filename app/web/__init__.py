@@ -9,6 +9,7 @@ from app.api import api
 from app.security import current_user
 from app.services import access
 from app.web import (
+    absence_pages,
     assets,
     auth,
     case_pages,
@@ -19,6 +20,7 @@ from app.web import (
     library_pages,
     modeler_pages,
     panel_pages,
+    people_pages,
     registers,
     session_timeout,
     start,
@@ -65,10 +67,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_items"] = summary_items
     app.jinja_env.globals["sees_cases"] = case_pages.sees_cases
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
+    app.jinja_env.globals["people_menu"] = people_pages.people_menu
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
-                      library_pages.bp, session_timeout.bp):
+                      library_pages.bp, session_timeout.bp, people_pages.bp, people_pages.teams_bp,
+                      absence_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page_error)
