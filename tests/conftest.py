@@ -110,9 +110,9 @@ def app(database_url, forms_dir):
         db.engine.dispose()
 
 
-RESET_TABLES = ["form_versions", "documents", "notifications", "history_events", "pending_drafts",
-                "human_tasks", "meeting_items", "meetings", "process_instances", "api_tokens",
-                "user_sessions"]
+RESET_TABLES = ["absences", "form_versions", "documents", "notifications", "history_events",
+                "pending_drafts", "human_tasks", "meeting_items", "meetings", "process_instances",
+                "api_tokens", "user_sessions"]
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +128,8 @@ def clean_database(app):
         for table in ("user_roles", "team_managers", "service_leads"):
             db.session.execute(text(f"DELETE FROM {table} WHERE user_id > :last"), last)  # noqa: S608
         db.session.execute(text("DELETE FROM users WHERE id > :last"), last)
+        # A demo user deactivated by a test (the people pages, the matrix) is back.
+        db.session.execute(db.update(User).where(User.id <= last["last"]).values(active=True))
         db.session.execute(db.delete(Team).where(Team.key.not_in(app.config["TEST_TEAMS"])))
         db.session.execute(db.delete(Service).where(
             Service.key.not_in(app.config["TEST_SERVICES"])))

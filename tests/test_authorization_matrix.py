@@ -48,6 +48,7 @@ def _case_rule(ok: int, **special: int) -> dict:
 
 
 ALL_OK = _per({}, 200)
+ABSENCE_KEEPERS = {"social_worker_2": 200, "team_manager": 200, "administrator": 200}
 MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "manager",
                                      "process_owner")}
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
@@ -56,6 +57,10 @@ CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 CASE_VIEW = {None: 302, **{r: 200 if r in SEES_CASE else 404 for r in ROLES}}
+ADMIN_PAGE = {None: 302, **{r: 200 if r == "administrator" else 403 for r in ROLES}}
+PEOPLE_READERS = {**ADMIN_PAGE, "team_manager": 200, "team_manager_2": 200}
+PERSON_PAGE = {**PEOPLE_READERS, "team_manager_2": 404}  # not their team's
+ABSENCE_PAGE = {None: 302, **{r: 200 if r in ABSENCE_KEEPERS else 403 for r in ROLES}}
 REGISTER = {None: 302, **{r: 200 if r in ("panel_administrator", "panel_chair", "manager",
                                           "process_owner", "service_manager",
                                           "head_of_service") else 403
@@ -115,6 +120,13 @@ API = {
     ("PATCH", "/api/v1/users/<string:username>"): _per({"administrator": 200}, 403),
     ("POST", "/api/v1/users/<string:username>/handover"):
         _per({"administrator": 200, "team_manager": 200}, 403),
+    # Absence cover (social_worker_2's, covered by social_worker): the person, their team's
+    # manager and an administrator; nobody else, not even the cover.
+    ("GET", "/api/v1/users/<string:username>/absences"): _per(ABSENCE_KEEPERS, 403),
+    ("POST", "/api/v1/users/<string:username>/absences"):
+        _per(dict.fromkeys(ABSENCE_KEEPERS, 201), 403),
+    ("DELETE", "/api/v1/absences/<string:absence_id>"):
+        _per(dict.fromkeys(ABSENCE_KEEPERS, 204), 403),
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the
     # cases they may see.
@@ -225,6 +237,30 @@ PAGES = {
     ("POST", "/models/validate"): OWNER_PAGE,
     ("POST", "/models/<key>/deploy"): {**OWNER_PAGE, "process_owner": 422},
     ("POST", "/models/deploy"): {**OWNER_PAGE, "process_owner": 422},
+    # People and teams pages: administrators; a team manager reads their own team's people
+    # (social_worker_2 is in Locality Team A) and hands their work over. Empty forms: 422.
+    ("GET", "/admin/people"): PEOPLE_READERS,
+    ("GET", "/admin/people/new"): ADMIN_PAGE,
+    ("POST", "/admin/people/new"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/people/<username>"): PERSON_PAGE,
+    ("GET", "/admin/people/<username>/change"): ADMIN_PAGE,
+    ("POST", "/admin/people/<username>/change"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/people/<username>/deactivate"): ADMIN_PAGE,
+    ("POST", "/admin/people/<username>/deactivate"): {**ADMIN_PAGE, "administrator": 302},
+    ("POST", "/admin/people/<username>/reactivate"): {**ADMIN_PAGE, "administrator": 302},
+    ("GET", "/admin/people/<username>/handover"): PERSON_PAGE,
+    ("POST", "/admin/people/<username>/handover"):
+        {**PERSON_PAGE, "administrator": 422, "team_manager": 422},
+    ("GET", "/admin/teams"): ADMIN_PAGE,
+    ("GET", "/admin/teams/new"): ADMIN_PAGE,
+    ("POST", "/admin/teams/new"): {**ADMIN_PAGE, "administrator": 422},
+    # Absences (social_worker_2's): the person, their team manager, an administrator.
+    ("GET", "/people/<username>/absences"): ABSENCE_PAGE,
+    ("POST", "/people/<username>/absences"): {**ABSENCE_PAGE, **dict.fromkeys(
+        ABSENCE_KEEPERS, 422)},
+    ("GET", "/absences/<int:absence_id>/cancel"): ABSENCE_PAGE,
+    ("POST", "/absences/<int:absence_id>/cancel"): {**ABSENCE_PAGE, **dict.fromkeys(
+        ABSENCE_KEEPERS, 302)},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
@@ -261,6 +297,10 @@ def test_every_route_has_a_rule(app):
     assert not (set(API) | set(PAGES)) - routes, "rules for routes that no longer exist"
 
 
+# An absence far ahead, so that it covers nothing while the matrix runs.
+LATER_ABSENCE = {"starts_on": "2031-01-06", "ends_on": "2031-01-10", "cover": "social_worker"}
+
+
 @pytest.fixture
 def case(app, as_user):
     """A MARP request started by social_worker; its first task is assigned to them."""
@@ -268,8 +308,10 @@ def case(app, as_user):
         "process_model": "marp", "subject": {"child_ref": "C-9", "name": "Matrix Child"}})
     instance = started.json
     meetings = as_user("manager").get("/api/v1/panels/marp/meetings").json
+    absence = as_user("social_worker_2").post("/api/v1/users/social_worker_2/absences",
+                                              json=LATER_ABSENCE)
     return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"],
-            "meeting_id": meetings[0]["id"]}
+            "meeting_id": meetings[0]["id"], "absence_id": absence.json["id"]}
 
 
 def _api_call(app, caller, method, rule, case):
@@ -278,6 +320,7 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:task_id>", case["task_id"])
            .replace("<string:meeting_id>", case["meeting_id"])
            .replace("<string:document_id>", "nodocument")
+           .replace("<string:absence_id>", case["absence_id"])
            .replace("<string:username>", "social_worker_2"))
     client = ApiClient(app, caller)
     body, raw = None, None
@@ -306,6 +349,8 @@ def _api_call(app, caller, method, rule, case):
     elif rule.endswith("/correct"):
         body = {"task_id": case["task_id"], "field": "needs_summary", "value": "x",
                 "reason": "Matrix"}
+    elif rule.endswith("/absences") and method == "POST":
+        body = {**LATER_ABSENCE, "starts_on": "2032-01-05", "ends_on": "2032-01-09"}
     elif rule.endswith("/handover"):
         body = {"to": "social_worker"}
     elif rule == "/api/v1/users/<string:username>":
@@ -343,7 +388,9 @@ def _page_call(app, caller, method, rule, case):
     url = (rule.replace("<key>", "marp").replace("<task_id>", case["task_id"])
            .replace("<instance_id>", case["instance_id"]).replace("<action>", "suspend")
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
-           .replace("<int:number>", "1").replace("<path:form_path>", "marp/tm-review.schema.json")
+           .replace("<int:number>", "1").replace("<username>", "social_worker_2")
+           .replace("<int:absence_id>", case["absence_id"])
+           .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
     if method == "GET":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from app.api import (
+    absences,
     audit,
     auth,
     case_changes,
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (auth, process_models, instances, tasks, panels, documents, audit, people,
-                   case_changes):
+                   case_changes, absences):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
     app.before_request(_authenticate_api_calls)

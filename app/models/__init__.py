@@ -1,4 +1,5 @@
 """Database models, split by domain; import them from here."""
+from app.models.absences import Absence
 from app.models.audit import AuditEvent
 from app.models.documents import Document
 from app.models.drafts import PendingDraft
@@ -26,6 +27,7 @@ from app.models.users import (
 )
 
 __all__ = [
+    "Absence",
     "ApiToken",
     "AuditEvent",
     "Document",

@@ -26,15 +26,30 @@ role, which oversees every case).
 
 Where a person's teams and services come from is in three functions below (`member_teams`,
 `managed_teams`, `led_services`): the people-and-teams data feeds this rule through them.
+
+Absence cover (issue 18, part 5): while someone's absence runs, the person recorded as their
+cover sees, opens, claims and does the steps assigned to the absent person, as if they were
+theirs (`covering_for`), except a step they could not be assigned themselves.
 """
 from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import HumanTask, MeetingItem, ProcessInstance, TaskStatus, User
+from app.models import (
+    Absence,
+    HumanTask,
+    MeetingItem,
+    ProcessInstance,
+    TaskStatus,
+    User,
+    utcnow,
+)
 
 # Roles that oversee every instance, whatever its team.
 OVERSIGHT_ROLES = frozenset({"manager", "process_owner"})
@@ -80,6 +95,29 @@ def led_services(user: User) -> set[str]:
     if not user.role_keys & SERVICE_SCOPE_ROLES:
         return set()
     return {service.key for service in user.led_services}
+
+
+def today() -> date:
+    """Absences are kept in the council's dates (England), not UTC's."""
+    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+
+def covering_for(user: User) -> set[str]:
+    """The people whose absence the user covers today (app/services/absences.py)."""
+    on = today()
+    return set(db.session.scalars(db.select(Absence.username).where(
+        Absence.cover_username == user.username, Absence.starts_on <= on,
+        Absence.ends_on >= on)))
+
+
+def covers(user: User, task: HumanTask) -> str | None:
+    """Whom the user stands in for on this step: its holder, while their absence runs and if
+    the user could be handed the step themselves. None if they are not covering it."""
+    if task.assignee is None or task.assignee == user.username:
+        return None
+    if task.assignee not in covering_for(user) or may_be_assigned(user, task) is not None:
+        return None
+    return task.assignee
 
 
 # --- roles ------------------------------------------------------------------------------
@@ -140,11 +178,12 @@ def visible_instances(user: User) -> ColumnElement[bool]:
         return true()
     # An alias, so that the clause also works inside a query that itself reads HumanTask.
     step = aliased(HumanTask)
-    involved = exists().where(
-        step.instance_id == ProcessInstance.id,
-        or_(step.assignee == user.username, step.completed_by == user.username,
-            open_steps_in_reach(user, step)),
-    )
+    reasons = [step.assignee == user.username, step.completed_by == user.username,
+               open_steps_in_reach(user, step)]
+    absent = covering_for(user)
+    if absent:  # the open steps of colleagues whose absence they cover
+        reasons.append(and_(step.status == TaskStatus.READY, step.assignee.in_(sorted(absent))))
+    involved = exists().where(step.instance_id == ProcessInstance.id, or_(*reasons))
     clauses = [ProcessInstance.started_by == user.username, involved]
     teams, services = managed_teams(user), led_services(user)
     if teams:
@@ -198,7 +237,8 @@ def can_work_on(user: User, task: HumanTask) -> bool:
     """May claim and do the step (whether someone else holds it is checked apart)."""
     if user.username in excluded_from(task):
         return False
-    return task.assignee == user.username or holds_role_for(user, task)
+    return (task.assignee == user.username or holds_role_for(user, task)
+            or covers(user, task) is not None)  # standing in for an absent colleague
 
 
 def may_be_assigned(user: User, task: HumanTask) -> str | None:

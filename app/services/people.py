@@ -6,7 +6,10 @@ from these rows through app/services/access.py.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from flask import current_app
 
 from app import audit
 from app.extensions import db
@@ -20,6 +23,17 @@ MIN_PASSWORD = 12
 # A password hash no password matches: a person who signs in by single sign-on, or who has
 # not yet set a password.
 NO_PASSWORD = "!"  # noqa: S105 - not a password: a hash nothing matches
+
+
+# Usernames appear in page addresses and the audit trail: letters, digits and . _ @ - only.
+USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,80}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def password_sign_in() -> bool:
+    """Whether people may sign in with a password (PANELFLOW_PASSWORD_LOGIN=0 turns it off
+    where single sign-on is the only way in): only then may an administrator set one."""
+    return bool(current_app.config.get("PASSWORD_LOGIN", True))
 
 
 def is_administrator(user: User) -> bool:
@@ -45,14 +59,25 @@ def list_services() -> list[Service]:
     return list(db.session.scalars(db.select(Service).order_by(Service.name, Service.key)))
 
 
+def team_key(name: str) -> str:
+    """A key made from a team's name: "Fostering North" → "fostering-north"."""
+    return re.sub(r"[^a-z0-9]+", "-", (name or "").lower()).strip("-")[:80]
+
+
 def create_team(actor: User, key: str, name: str, service: str | None) -> Team:
     _require_admin(actor)
     key, name = (key or "").strip(), (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not key:
         errors["key"] = ["Enter a key for the team, such as fostering-north"]
+    elif len(key) > 80:
+        errors["key"] = ["The team's key must be 80 characters or fewer"]
     if not name:
         errors["name"] = ["Enter the team's name"]
+    elif len(name) > 200:
+        errors["name"] = ["The team's name must be 200 characters or fewer"]
+    if service and len(service.strip()) > 120:
+        errors["service"] = ["The service's name must be 120 characters or fewer"]
     if errors:
         raise Invalid("The team has errors", errors)
     if db.session.get(Team, key) is not None:
@@ -71,6 +96,14 @@ def create_team(actor: User, key: str, name: str, service: str | None) -> Team:
 
 def get(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def display_names(usernames: set[str]) -> dict[str, str]:
+    """Username → the name people know them by, for the pages."""
+    if not usernames:
+        return {}
+    return dict(db.session.execute(db.select(User.username, User.display_name)
+                                   .where(User.username.in_(sorted(usernames)))).all())
 
 
 def may_read_people(actor: User) -> bool:
@@ -134,6 +167,23 @@ def scope_by_role(user: User, team: Team | None) -> None:
         user.led_services = []
 
 
+def _name(name: str | None, errors: dict[str, list[str]]) -> str:
+    name = (name or "").strip()
+    if not name:
+        errors["display_name"] = ["Enter the person's full name"]
+    elif len(name) > 120:
+        errors["display_name"] = ["The person's name must be 120 characters or fewer"]
+    return name
+
+
+def _email(email: str | None, errors: dict[str, list[str]]) -> str | None:
+    email = (email or "").strip() or None
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        errors["email"] = ["Enter an email address in the correct format, like "
+                           "name@example.com"]
+    return email
+
+
 def _password(password: str | None, errors: dict[str, list[str]]) -> str:
     if password is None:
         return NO_PASSWORD
@@ -148,19 +198,22 @@ def create_user(actor: User | None, body: dict) -> User:
         _require_admin(actor)
     username = (body.get("username") or "").strip()
     errors: dict[str, list[str]] = {}
+    name = _name(body.get("display_name"), errors)
     if not username:
         errors["username"] = ["Enter a username"]
-    if not (body.get("display_name") or "").strip():
-        errors["display_name"] = ["Enter the person's name"]
-    if username and get(username) is not None:
+    elif not USERNAME.fullmatch(username):
+        errors["username"] = ["Username must be 80 characters or fewer and use only letters, "
+                              "numbers, full stops, hyphens, underscores and @"]
+    elif get(username) is not None:
         raise Conflict(f"There is already a person with the username {username!r}")
+    email = _email(body.get("email"), errors)
     roles = _roles(body.get("roles"), errors)
     team = _team(body.get("team"), errors)
     password_hash = _password(body.get("password"), errors)
     if errors:
         raise Invalid("The person's details have errors", errors)
-    user = User(username=username, display_name=body["display_name"].strip(),
-                email=(body.get("email") or "").strip() or None, team=team.key if team else None,
+    user = User(username=username, display_name=name, email=email,
+                team=team.key if team else None,
                 password_hash=password_hash, roles=roles, active=True)
     scope_by_role(user, team)
     db.session.add(user)
@@ -195,15 +248,13 @@ def update_user(actor: User, username: str, changes: dict) -> User:
     errors: dict[str, list[str]] = {}
     detail: dict[str, Any] = {}
     if "display_name" in changes:
-        name = (changes["display_name"] or "").strip()
-        if not name:
-            errors["display_name"] = ["Enter the person's name"]
-        elif name != user.display_name:
+        name = _name(changes["display_name"], errors)
+        if name and "display_name" not in errors and name != user.display_name:
             detail["display_name"] = [user.display_name, name]
             user.display_name = name
     if "email" in changes:
-        email = (changes["email"] or "").strip() or None
-        if email != user.email:
+        email = _email(changes["email"], errors)
+        if "email" not in errors and email != user.email:
             detail["email"] = [user.email, email]
             user.email = email
     team = db.session.get(Team, user.team) if user.team else None
@@ -260,3 +311,15 @@ def handover(actor: User, username: str, to: str) -> int:
                        {"assignee": receiver.username, "handed_over_from": user.username})
     _changed(actor, username, {"handover": {"to": receiver.username, "moved": len(held)}})
     return len(held)
+
+
+def open_task_count(username: str) -> int:
+    """How many open tasks the person holds: what deactivating or handing over moves."""
+    return db.session.scalar(db.select(db.func.count()).select_from(HumanTask).where(
+        HumanTask.assignee == username, HumanTask.status == TaskStatus.READY)) or 0
+
+
+def list_roles() -> list[Role]:
+    """Roles a person may be given (not "system", which marks pathways the service begins)."""
+    return list(db.session.scalars(db.select(Role).where(Role.key != "system")
+                                   .order_by(Role.name)))

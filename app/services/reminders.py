@@ -22,7 +22,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access
+from app.services import absences, access
 from app.services.notify import send_pending
 
 
@@ -61,9 +61,10 @@ def _already(kind: str):
 
 
 def offered_to(task: HumanTask) -> list[str]:
-    """Its holder, or everyone it is offered to (the role, within the team if team-bound)."""
+    """Its holder (or, while the holder is away, their cover), or everyone it is offered to
+    (the role, within the team if team-bound)."""
     if task.assignee:
-        return [task.assignee]
+        return [absences.cover_for_task(task) or task.assignee]
     return [user.username for user in db.session.scalars(
         db.select(User).join(User.roles).where(Role.key == task.role, User.active))
         if access.holds_role_for(user, task) and user.username not in access.excluded_from(task)]

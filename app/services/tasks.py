@@ -19,6 +19,9 @@ def _queues(user: User, filter_: str) -> list:
     queues = []
     if filter_ in ("mine", "all"):
         queues.append(and_(ready, HumanTask.assignee == user.username))
+        absent = sorted(access.covering_for(user))
+        if absent:  # the work of colleagues whose absence they cover (access.covers)
+            queues.append(and_(ready, HumanTask.assignee.in_(absent)))
     if filter_ in ("claimable", "all"):
         # Written inline, not as bound parameters: only then can either database prove the
         # query matches the partial index ix_human_tasks_inbox_claimable.
@@ -64,8 +67,10 @@ def inbox(user: User, filter_: str = "all", overdue: bool = False, page: int = 1
         rows += db.session.scalars(db.select(HumanTask).where(queue)
                                    .order_by(HumanTask.due_sort, HumanTask.id).limit(needed))
     rows.sort(key=lambda task: (task.due_sort, task.id))
-    # A step kept apart from this person (they made the request) is not offered to them.
-    rows = [task for task in rows if user.username not in access.excluded_from(task)]
+    # A step kept apart from this person (they made the request) is not offered to them, nor
+    # is an absent colleague's step they could not be handed themselves.
+    rows = [task for task in rows if user.username not in access.excluded_from(task)
+            and task.assignee in (None, user.username) or access.covers(user, task)]
     return {"items": rows[(page - 1) * per_page:needed], "total": total}
 
 
@@ -88,6 +93,17 @@ def _require_workable(user: User, task: HumanTask) -> None:
         raise Forbidden("This task is for another role or team")
 
 
+def _holds(user: User, task: HumanTask) -> bool:
+    """The step is the user's, or free, or its holder is away and the user covers them."""
+    return task.assignee in (None, user.username) or access.covers(user, task) is not None
+
+
+def _on_behalf(user: User, task: HumanTask, detail: dict | None = None) -> dict | None:
+    """History detail for what a cover does: {"for": the absent holder}, added to `detail`."""
+    absent = access.covers(user, task)
+    return {**(detail or {}), "for": absent} if absent else detail
+
+
 def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
                detail: dict | None = None) -> HumanTask:
     """Change who holds a ready task, under the instance's row lock.
@@ -99,7 +115,7 @@ def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
     progress.lock(task.instance_id)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
-    if event == "claimed" and task.assignee not in (None, user.username):
+    if event == "claimed" and not _holds(user, task):
         raise Conflict(f"This task is held by {task.assignee}")
     if event in ("claimed", "assigned") and task.assignee == assignee:
         return task  # already theirs: nothing happened, so nothing is recorded
@@ -111,7 +127,7 @@ def _hand_over(user: User, task: HumanTask, assignee: str | None, event: str,
 def claim(user: User, task_id: str) -> HumanTask:
     task = get_visible(user, task_id)
     _require_workable(user, task)
-    return _hand_over(user, task, user.username, "claimed")
+    return _hand_over(user, task, user.username, "claimed", _on_behalf(user, task))
 
 
 def release(user: User, task_id: str) -> HumanTask:
@@ -150,7 +166,7 @@ def save_draft(user: User, task_id: str, data: dict,
     progress.lock(task.instance_id)
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
-    if task.assignee not in (None, user.username):
+    if not _holds(user, task):
         raise Conflict(f"This task is held by {task.assignee}")
     if task.assignee is None:
         task.assignee = user.username
@@ -163,7 +179,7 @@ def save_draft(user: User, task_id: str, data: dict,
 def _check_open(user: User, task: HumanTask, instance: ProcessInstance) -> None:
     if task.status != TaskStatus.READY:
         raise Conflict(f"This task is already {task.status}")
-    if task.assignee not in (None, user.username):
+    if not _holds(user, task):
         raise Conflict(f"This task is held by {task.assignee}")
     if instance.status not in InstanceStatus.OPEN:
         raise Conflict(f"The instance is {instance.status}, not running")
@@ -213,7 +229,8 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     task.completed_by = user.username
     task.submitted_data = data
     task.draft_data = task.draft_raw = None
-    history.record(instance.id, "completed", user.username, task, {"data": data})
+    history.record(instance.id, "completed", user.username, task,
+                   _on_behalf(user, task, {"data": data}))
     metrics.count_on_commit(metrics.TASKS_COMPLETED, pathway=task.process_key)
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:

@@ -9,6 +9,7 @@ from app.api import api
 from app.security import current_user
 from app.services import access
 from app.web import (
+    absence_pages,
     assets,
     audit_pages,
     auth,
@@ -24,6 +25,7 @@ from app.web import (
     modeler_pages,
     my_work,
     panel_pages,
+    people_pages,
     registers,
     repair_pages,
     session_timeout,
@@ -91,7 +93,7 @@ def menu(user) -> list[tuple[str, str]]:
         items.append(("library_pages.index", "Process library"))
     if audit_pages.is_auditor(user):
         items.append(("audit_pages.index", "Audit trail"))
-    return items
+    return items + people_pages.people_menu(user)
 
 
 def init_app(app: Flask) -> None:
@@ -109,11 +111,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["days"] = display.days
     app.jinja_env.filters["in_words"] = display.in_words
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
+    app.jinja_env.globals["people_menu"] = people_pages.people_menu
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
-                      sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp):
+                      sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
+                      people_pages.bp, people_pages.teams_bp, absence_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

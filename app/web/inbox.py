@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import deployment, reminders, rounds, tasks
+from app.services import deployment, people, reminders, rounds, tasks
 from app.services.errors import NotFound, ServiceError
 from app.web.display import deadline, waited
 from app.web.sessions import page_login_required
@@ -36,9 +36,13 @@ def inbox():
               for key in TABS}
     result = tasks.inbox(user, tab, overdue, page, PER_PAGE, pathway, search)
     names = {v.key: v.name for v in deployment.all_latest()}
+    # Steps held by someone else here are an absent colleague's the user covers.
+    covered = people.display_names({t.assignee for t in result["items"]
+                                    if t.assignee not in (None, user.username)})
     rows = [{"task": t, "pathway": names.get(t.process_key, t.process_key),
              "waited": waited(t.created_at), "due": deadline(t.due_at),
-             "returned": rounds.returned_to_amend(t)} for t in result["items"]]
+             "returned": rounds.returned_to_amend(t),
+             "covering": covered.get(t.assignee)} for t in result["items"]]
     pages = max(1, -(-result["total"] // PER_PAGE))
 
     def link(**changes) -> str:

@@ -56,7 +56,8 @@ def _story(instance) -> list[dict]:
     events = history.for_instance(instance.id)
     names = _names({e.actor for e in events if e.actor}
                    | {e.detail.get("assignee") for e in events
-                      if e.event == "assigned" and e.detail and e.detail.get("assignee")})
+                      if e.event == "assigned" and e.detail and e.detail.get("assignee")}
+                   | {e.detail.get("for") for e in events if e.detail and e.detail.get("for")})
     titles = {t.id: t.title for t in instance.tasks}
     by_id = {t.id: t for t in instance.tasks}
     story = []
@@ -74,6 +75,8 @@ def _story(instance) -> list[dict]:
             if event.event == "assigned" and event.detail:
                 assignee = event.detail.get("assignee")
                 what += f" to {names.get(assignee, assignee)}"
+            if event.detail and event.detail.get("for"):  # done by a cover (absences)
+                what += f" for {names.get(event.detail['for'], event.detail['for'])}"
         story.append({"at": event.at, "when": long_date(event.at) + f" {event.at:%H:%M}",
                       "what": what, "answers": _answers(event, by_id.get(event.task_id))})
     return story
@@ -149,8 +152,9 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
     instance = task.instance
     schema = forms.task_form(task)
     ui_schema = forms.task_form(task, ui=True)
+    covering = access.covers(user, task) if task.status == TaskStatus.READY else None
     workable = (task.status == TaskStatus.READY and access.can_work_on(user, task)
-                and task.assignee in (None, user.username))
+                and (task.assignee in (None, user.username) or covering is not None))
     pathway = deployment.latest_version(task.process_key)
     holder = _names({task.assignee}).get(task.assignee, task.assignee) if task.assignee else None
     summary = [{"href": "#" + form_render.field_id(path), "text": message}
@@ -159,6 +163,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         "web/task.html", task=task, instance=instance, workable=workable,
         returned=_returned(task),
         pathway=pathway.name if pathway else task.process_key, holder=holder,
+        covering=holder if covering else None,
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
         fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
         ticket=kept_answers.ticket(user, task) if workable else None,
