@@ -213,6 +213,7 @@ def test_the_properties_panel_edits_what_the_engine_reads_and_download_keeps_it(
         f"{task}/bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
         namespaces=NS)}
     assert props == {"formJsonSchemaFilename": "marp/sm-approval.schema.json",
+                     "separateFrom": "initiator",
                      "dueInWorkingDays": "4", "dueRule": "Four working days: local rule"}
     assert one(f"{task}//spiffworkflow:instructionsForEndUser").text == "Check the request."
     timer = one("//bpmn:intermediateCatchEvent[@id='wait_for_review_date']"

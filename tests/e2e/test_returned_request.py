@@ -49,19 +49,25 @@ def test_a_returned_and_resubmitted_request_gets_a_fresh_review(app, new_page):
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
     sign_out(page)
 
-    # The social worker's returned request opens with what they wrote, to amend.
+    # The social worker's returned request stands out in their inbox, and opens with who
+    # returned it and why, and with what they wrote, to amend.
     sign_in(page, "social_worker")
+    row = page.locator("tbody tr").filter(has_text=CHILD)
+    expect(row.get_by_text("Returned", exact=True)).to_be_visible()
     page.goto(f"/tasks/{_ready(app, 'prepare_request')}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Prepare MARP request")
+    expect(page.get_by_role("region", name="Returned to you")).to_contain_text(RETURN_COMMENT)
     expect(page.get_by_label("Summary of the child's needs")).to_have_value(
         SAMPLES["prepare_request"]["needs_summary"])
     page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
     sign_out(page)
 
-    # The new review opens with no choice made and no comment.
+    # The new review goes back to the team manager who returned it, and opens with no
+    # choice made and no comment.
     sign_in(page, "team_manager")
-    _claim_review(page)
+    page.goto(f"/tasks/{_ready(app, 'tm_review')}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team manager review")
     outcome = page.locator('input[name="tm_review_outcome"]')
     expect(outcome).to_have_count(2)
     for i in range(2):
