@@ -8,7 +8,8 @@ history is in `history_events`; the engine needs only:
 - every unfinished task (ready, waiting, started and the predicted ones), and each one's
   parent: a task inherits its data from its parent, a waiting timer re-reads it, and a
   parallel or inclusive join looks at its own parent's state for each incoming flow;
-- the split a structured join looks for among its ancestors (boundary-event joins);
+- the split a structured join looks for among its ancestors (boundary-event joins), and the
+  nearest ancestor of each input of a parallel or inclusive join not yet passed;
 - the latest completed round of each manual step and its parent, with the siblings of a
   boundary-event split it hangs from: what `reset_from_task_id` (send back) resets to;
 - the last task run, the root, and any task where two kept branches part.
@@ -22,6 +23,7 @@ of removed call activities are deleted with them.
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
 
@@ -55,6 +57,8 @@ def _needed(wf) -> set:
             split_name = getattr(task.task_spec, "split_task", None)
             if split_name and (split := task.find_ancestor(split_name)) is not None:
                 keep.add(split.id)
+            if isinstance(task.task_spec, UnstructuredJoin):
+                keep |= _nearest_inputs(task)
         elif task.state == TaskState.COMPLETED and task.task_spec.manual:
             name = task.task_spec.name
             if name not in latest or task.last_state_change >= latest[name].last_state_change:
@@ -69,6 +73,20 @@ def _needed(wf) -> set:
                 if parent._parent is not None:
                     keep.add(parent._parent)
     return keep
+
+
+def _nearest_inputs(task) -> set:
+    """For a join not yet passed: the nearest ancestor of each of its inputs. A parallel
+    join in a loop walks up from its predicted next round to the first ancestor that is one
+    of its inputs, and waits for ever if that ancestor is gone."""
+    wanted, found = set(task.task_spec.inputs), set()
+    ancestor = task.parent
+    while ancestor is not None and wanted:
+        if ancestor.task_spec in wanted:
+            wanted.discard(ancestor.task_spec)
+            found.add(ancestor.id)
+        ancestor = ancestor.parent
+    return found
 
 
 def _compact_one(wf, top) -> int:
