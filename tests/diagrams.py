@@ -295,3 +295,81 @@ def call_activity(key: str = "caller", inner_extra: bool = False) -> str:
         + f'<bpmn:endEvent id="inner_end"><bpmn:incoming>{"i3" if more else "i2"}'
         "</bpmn:incoming></bpmn:endEvent>"
         + _flows(*inner_flows) + "</bpmn:process></bpmn:definitions>")
+
+
+# Loops that run for a long time, for the compaction tests (tests/engine/test_compaction.py).
+# Gateways leave the loop when `done` is true; user tasks have no forms (the engine alone).
+def _flows(*pairs: tuple[str, str, str] | tuple[str, str, str, str]) -> str:
+    out = []
+    for flow_id, source, target, *condition in pairs:
+        body = (f"<bpmn:conditionExpression>{condition[0]}</bpmn:conditionExpression>"
+                if condition else "")
+        out.append(f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" '
+                   f'targetRef="{target}">{body}</bpmn:sequenceFlow>')
+    return "".join(out)
+
+
+def _node(kind: str, node_id: str, incoming: list[str], outgoing: list[str],
+          attrs: str = "", inner: str = "") -> str:
+    flows = "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming)
+    flows += "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing)
+    return f'<bpmn:{kind} id="{node_id}"{attrs}>{flows}{inner}</bpmn:{kind}>'
+
+
+def _process(key: str, body: str, executable: bool = True) -> str:
+    return (f'<bpmn:process id="{key}" name="Test {key}" isExecutable="{str(executable).lower()}">'
+            f"{body}</bpmn:process>")
+
+
+def parallel_loop(key: str = "parallel_loop") -> str:
+    """Start → fork → (a, b) → join → done? → back to the fork, or end."""
+    return HEADER + _process(key, "".join([
+        _node("startEvent", "start", [], ["f1"]),
+        _node("parallelGateway", "fork", ["f1", "f7"], ["f2", "f3"]),
+        _node("userTask", "a", ["f2"], ["f4"], ' name="A"'),
+        _node("userTask", "b", ["f3"], ["f5"], ' name="B"'),
+        _node("parallelGateway", "join", ["f4", "f5"], ["f6"]),
+        _node("exclusiveGateway", "again", ["f6"], ["f7", "f8"], ' default="f7"'),
+        _node("endEvent", "end", ["f8"], []),
+        _flows(("f1", "start", "fork"), ("f2", "fork", "a"), ("f3", "fork", "b"),
+               ("f4", "a", "join"), ("f5", "b", "join"), ("f6", "join", "again"),
+               ("f7", "again", "fork"), ("f8", "again", "end", "done")),
+    ])) + "</bpmn:definitions>"
+
+
+def timer_loop(key: str = "timer_loop") -> str:
+    """Start → visit (a one-day interrupting timer on its edge leads to chase → back to
+    visit) → done? → back to visit, or end."""
+    timer = ('<bpmn:timerEventDefinition><bpmn:timeDuration>"P1D"</bpmn:timeDuration>'
+             "</bpmn:timerEventDefinition>")
+    return HEADER + _process(key, "".join([
+        _node("startEvent", "start", [], ["f1"]),
+        _node("userTask", "visit", ["f1", "f3", "f5"], ["f2"], ' name="Visit"'),
+        _node("boundaryEvent", "late", [], ["f4"], ' attachedToRef="visit"', timer),
+        _node("userTask", "chase", ["f4"], ["f5"], ' name="Chase"'),
+        _node("exclusiveGateway", "again", ["f2"], ["f3", "f6"], ' default="f3"'),
+        _node("endEvent", "end", ["f6"], []),
+        _flows(("f1", "start", "visit"), ("f2", "visit", "again"), ("f3", "again", "visit"),
+               ("f4", "late", "chase"), ("f5", "chase", "visit"), ("f6", "again", "end", "done")),
+    ])) + "</bpmn:definitions>"
+
+
+def call_loop(key: str = "call_loop") -> str:
+    """Start → call `review_round` (its own loop: check → more? → check, or end) → done? →
+    back to the call, or end."""
+    called = _process("review_round", "".join([
+        _node("startEvent", "s_start", [], ["g1"]),
+        _node("userTask", "check", ["g1", "g3"], ["g2"], ' name="Check"'),
+        _node("exclusiveGateway", "more", ["g2"], ["g3", "g4"], ' default="g4"'),
+        _node("endEvent", "s_end", ["g4"], []),
+        _flows(("g1", "s_start", "check"), ("g2", "check", "more"),
+               ("g3", "more", "check", "more_checks"), ("g4", "more", "s_end")),
+    ]))
+    return HEADER + _process(key, "".join([
+        _node("startEvent", "start", [], ["f1"]),
+        _node("callActivity", "round", ["f1", "f3"], ["f2"], ' calledElement="review_round"'),
+        _node("exclusiveGateway", "again", ["f2"], ["f3", "f4"], ' default="f3"'),
+        _node("endEvent", "end", ["f4"], []),
+        _flows(("f1", "start", "round"), ("f2", "round", "again"), ("f3", "again", "round"),
+               ("f4", "again", "end", "done")),
+    ])) + called + "</bpmn:definitions>"

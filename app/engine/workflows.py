@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import evaluator
+from app.engine.compaction import compact
 from app.engine.sandbox import SandboxLimitError, UnsafeExpressionError, make_script_engine
 
 
@@ -80,21 +81,50 @@ class ReadyUserTask:
     data: dict
 
 
-def dumps(workflow: BpmnWorkflow) -> str:
+# Set in a stored workflow once every completed task in it has been counted into history
+# (see newly_done): a case saved before compaction existed has its old tree counted once.
+COUNTED_KEY = "panelflow_counted"
+
+
+def dumps(workflow: BpmnWorkflow, compacted: bool = True) -> str:
+    """The workflow as stored, less its spec; compacted (see `compaction`) unless told not,
+    so a step costs the same in a case's first week and its hundredth. Call `newly_done`
+    first: compaction forgets completed tasks."""
+    if compacted:
+        compact(workflow)
     dct = SERIALIZER.to_dict(workflow)
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    dct[COUNTED_KEY] = True
     return json.dumps(dct, separators=(",", ":"))
 
 
 def loads(serialised: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     dct = json.loads(serialised)
+    counted = dct.pop(COUNTED_KEY, False)
     SERIALIZER.migrate(dct)
     workflow = SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     # The script engine is not serialised; without this the unrestricted default runs.
     workflow.script_engine = SCRIPT_ENGINE
+    workflow.panelflow_counted = (
+        {task.id for task in workflow.tasks.values() if task.state == TaskState.COMPLETED}
+        if counted else set())
     return workflow
+
+
+def newly_done(workflow: BpmnWorkflow) -> dict[str, int]:
+    """How many times each diagram element has completed since the workflow was loaded (or
+    started), for history: the tree forgets old rounds, history keeps the count."""
+    counted = getattr(workflow, "panelflow_counted", set())
+    done: dict[str, int] = {}
+    for task in workflow.tasks.values():
+        if task.state == TaskState.COMPLETED and task.id not in counted:
+            counted.add(task.id)
+            if element := task.task_spec.bpmn_id:
+                done[element] = done.get(element, 0) + 1
+    workflow.panelflow_counted = counted
+    return done
 
 
 def _explain(exc: BaseException) -> str:

@@ -15,9 +15,16 @@ def record(instance_id: str, event: str, actor: str | None, task: HumanTask | No
     return entry
 
 
+# The engine's own record of which diagram elements a save completed ({"elements": {id: n}}),
+# for the case diagram's "done N times": bookkeeping, not something a person did, so the
+# case's story and the API's history leave it out.
+PROGRESSED = "progressed"
+
+
 def for_instance(instance_id: str) -> list[HistoryEvent]:
     return list(db.session.scalars(
-        db.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
+        db.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id,
+                                      HistoryEvent.event != PROGRESSED)
         .order_by(HistoryEvent.at, HistoryEvent.id)
     ))
 

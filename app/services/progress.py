@@ -9,9 +9,10 @@ import json
 from datetime import UTC, datetime, time
 from typing import Any
 
+import sqlalchemy as sa
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload, lazyload, undefer
 
 from app.engine import workflows
 from app.engine.parsing import ParsedModel, UserTaskSpec
@@ -19,7 +20,15 @@ from app.engine.sandbox import SandboxLimitError
 from app.engine.specs import SPECS
 from app.engine.working_days import LONDON
 from app.extensions import db
-from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
+from app.models import (
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    ProcessInstance,
+    TaskStatus,
+    User,
+    utcnow,
+)
 from app.models.instances import new_id
 from app.services import access, history, panels
 from app.services.calendar import add_working_days
@@ -86,13 +95,13 @@ def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
 
 def _kept_apart(instance: ProcessInstance, spec: UserTaskSpec) -> list[str] | None:
     """Who the step's separateFrom names: the case's initiator, and whoever did the named
-    earlier steps (the instance's tasks are loaded already; no query)."""
+    earlier steps (one indexed query: a long-lived case's rows are not all loaded)."""
     if not spec.separate_from:
         return None
     people = {instance.started_by} if "initiator" in spec.separate_from else set()
-    people |= {t.completed_by for t in instance.tasks
-               if t.name in spec.separate_from and t.status == TaskStatus.COMPLETED
-               and t.completed_by}
+    people |= set(db.session.scalars(db.select(HumanTask.completed_by).where(
+        HumanTask.instance_id == instance.id, HumanTask.name.in_(spec.separate_from),
+        HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_by.is_not(None))))
     return sorted(people)
 
 
@@ -116,13 +125,14 @@ def _returned_it(instance: ProcessInstance, spec: UserTaskSpec, model: ParsedMod
     goes_back_to = {s.name for s in model.user_tasks.values() if spec.name in s.returned_from}
     if not goes_back_to:
         return None
-    done = sorted((t for t in instance.tasks
-                   if t.status == TaskStatus.COMPLETED and t.completed_at),
-                  key=lambda t: t.completed_at)
-    if not done or done[-1].name not in goes_back_to:
+    done = db.select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.COMPLETED,
+        HumanTask.completed_at.is_not(None)).order_by(HumanTask.completed_at.desc()).limit(1)
+    last = db.session.scalar(done)
+    if last is None or last.name not in goes_back_to:
         return None
-    earlier = [t for t in done if t.name == spec.name]
-    return earlier[-1].completed_by if earlier else None
+    earlier = db.session.scalar(done.where(HumanTask.name == spec.name))
+    return earlier.completed_by if earlier else None
 
 
 def _back_to_returner(instance: ProcessInstance, row: HumanTask, spec: UserTaskSpec,
@@ -146,7 +156,8 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     now = utcnow()
     ready = workflows.ready_user_tasks(workflow)
     ready_ids = {t.engine_task_id for t in ready}
-    open_rows = {t.engine_task_id: t for t in instance.tasks if t.status == TaskStatus.READY}
+    open_rows = {t.engine_task_id: t for t in open_tasks(instance)}
+    tasks_loaded = "tasks" not in sa.inspect(instance).unloaded
     for engine_id, row in open_rows.items():
         if engine_id not in ready_ids:  # withdrawn by the diagram, e.g. an interrupting timer
             row.status = TaskStatus.CANCELLED
@@ -157,7 +168,10 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
         if item.engine_task_id in open_rows:
             continue
         row = _new_task(instance, item, model.user_tasks[item.name], now)
-        instance.tasks.append(row)
+        if tasks_loaded:
+            instance.tasks.append(row)
+        else:  # appending would load every row the case ever had
+            db.session.add(row)
         created.append(row)
         if not row.assignee:
             _back_to_returner(instance, row, model.user_tasks[item.name], model, actor)
@@ -173,6 +187,8 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     else:
         instance.status = InstanceStatus.WAITING
     instance.data = json_safe(ready[0].data if ready else workflows.final_data(workflow))
+    if done := workflows.newly_done(workflow):  # before dumps: compaction forgets them
+        history.record(instance.id, history.PROGRESSED, actor, detail={"elements": done})
     instance.workflow_json = workflows.dumps(workflow)
     instance.next_timer_at = (
         None if instance.status == InstanceStatus.COMPLETED else workflows.next_timer_at(workflow)
@@ -184,13 +200,36 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, model: ParsedModel,
     return created
 
 
+def open_tasks(instance: ProcessInstance) -> list[HumanTask]:
+    """The case's ready task rows: from the collection when it is loaded, else only those."""
+    if "tasks" not in sa.inspect(instance).unloaded:
+        return [t for t in instance.tasks if t.status == TaskStatus.READY]
+    return list(db.session.scalars(db.select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.READY)
+        .order_by(HumanTask.created_at)))
+
+
+def elements_done(instance_id: str) -> dict[str, int]:
+    """How many times each diagram element has completed, from history (the task tree keeps
+    only what the engine still needs)."""
+    done: dict[str, int] = {}
+    for detail in db.session.scalars(db.select(HistoryEvent.detail).where(
+            HistoryEvent.instance_id == instance_id, HistoryEvent.event == history.PROGRESSED)):
+        for element, times in ((detail or {}).get("elements") or {}).items():
+            done[element] = done.get(element, 0) + times
+    return done
+
+
 def lock(instance_id: str, for_step: bool = False) -> ProcessInstance | None:
     """The instance row, locked until commit so only one actor advances it at a time.
 
-    `for_step` also fetches what running the engine needs, in the same round trip.
+    `for_step` also fetches what running the engine needs, in the same round trip. The task
+    rows are not loaded with it (a case tracked for years has hundreds): a step reads only
+    its ready rows (`open_tasks`); other callers load the collection when they touch it.
     """
     query = (db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-             .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+             .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+             .options(lazyload(ProcessInstance.tasks)))
     if for_step:
         query = query.options(joinedload(ProcessInstance.model_version, innerjoin=True),
                               undefer(ProcessInstance.workflow_json))

@@ -18,6 +18,7 @@ from flask import (
 from SpiffWorkflow.util.task import TaskState
 
 from app import audit
+from app.engine import workflows
 from app.engine.working_days import LONDON
 from app.extensions import db
 from app.models import (
@@ -337,15 +338,15 @@ def diagram_state(instance_id: str):
 
 def progress_on_diagram(instance: ProcessInstance) -> dict:
     workflow, _model = progress.load(instance)
-    done: dict[str, int] = {}
+    # Counted from history: the stored tree keeps only what the engine still needs. A case
+    # last saved before that adds what its tree has not yet handed to history.
+    done = progress.elements_done(instance.id)
+    for element, times in workflows.newly_done(workflow).items():
+        done[element] = done.get(element, 0) + times
     current: list[str] = []
     for task in workflow.get_tasks():
         element = task.task_spec.bpmn_id
-        if not element:
-            continue
-        if task.state == TaskState.COMPLETED:
-            done[element] = done.get(element, 0) + 1
-        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+        if element and task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             current.append(element)
     return {"done": done, "current": sorted(set(current)),
             "error": instance.status == InstanceStatus.ERROR, "status": instance.status}
