@@ -37,7 +37,8 @@ def test_a_returned_request_stands_out_and_goes_back_to_who_returned_it(app, as_
 
     page = browser("social_worker")
     inbox = page.get("/").get_data(as_text=True)
-    row = inbox[inbox.index("Prepare MARP request"):][:400]
+    table = inbox[inbox.index("<tbody"):]
+    row = table[table.index("Prepare MARP request"):][:400]
     assert "Returned</strong>" in row
     task = page.get(f"/tasks/{again}").get_data(as_text=True)
     banner = task[task.index('id="returned-title"'):][:1500]
