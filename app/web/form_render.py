@@ -23,6 +23,8 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from app.web import document_field
+
 CHECKBOX_SUFFIX = "[]"
 DATE_PARTS = ("day", "month", "year")
 MAX_NUMBER_CHARS = 30
@@ -122,6 +124,8 @@ def _kind(prop: Mapping, ui: Mapping) -> str:
         return "yesno"
     if widget == "date" or prop.get("format") == "date":
         return "date"
+    if widget == "file" or prop.get("format") == "document":
+        return "document"  # app/web/document_field.py
     if widget in ("money", "textarea"):
         return widget
     if _choices(prop):
@@ -483,11 +487,17 @@ def _render_object(f: _Field, src: _Source, errors: _Errors) -> Markup:
                                                  described=described, fid=f.id))
 
 
+def _render_document(f: _Field, src: _Source, errors: _Errors) -> Markup:
+    return document_field.render(f.id, f.path, f.title, f.hint, errors.take(f.path),
+                                 _text_value(src, f))
+
+
 _RENDERERS = {
     "text": _render_input, "number": _render_input, "money": _render_input,
     "textarea": _render_textarea, "lines": _render_textarea, "select": _render_select,
     "radios": _render_choices, "yesno": _render_choices, "checkboxes": _render_choices,
     "date": _render_date, "group": _render_group, "object": _render_object,
+    "document": _render_document,
 }
 
 
@@ -705,6 +715,8 @@ def _describe(prop: Mapping, ui: Mapping, value: Any) -> str:
             p for p in parts if p)
     if isinstance(value, dict):
         return ", ".join(f"{title}: {text}" for title, text in _summary(prop, ui, value))
+    if prop.get("format") == "document" or ui.get("ui:widget") == "file":
+        return document_field.describe(value)
     for const, text in _choices(prop):
         if const == value and isinstance(const, bool) == isinstance(value, bool):
             return text
