@@ -204,6 +204,16 @@ PAGES = {
         {None: 302, **{r: 302 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("POST", "/meetings/<meeting_id>/move"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    # Papers: each person sees the cases they may see. Publishing the pack is the
+    # administrator's (and managers'); with no case listed they are told so (302). No pack
+    # is published and the case is not listed: 404 for everyone signed in.
+    ("GET", "/meetings/<meeting_id>/papers"): PAGE,
+    ("POST", "/meetings/<meeting_id>/papers/publish"):
+        {None: 302, **{r: 302 if r in ("panel_administrator", "manager") else 403
+                       for r in ROLES}},
+    ("GET", "/meetings/<meeting_id>/pack.pdf"): {None: 302, **{r: 404 for r in ROLES}},
+    ("POST", "/meetings/<meeting_id>/papers/<instance_id>/read"):
+        {None: 302, **{r: 404 for r in ROLES}},
     # The modeler: process owners only. An empty form is checked (200, the diagram is "not
     # well-formed") or refused for want of a change note (422), and nothing is deployed.
     ("GET", "/models/<key>/edit"): OWNER_PAGE,
