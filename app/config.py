@@ -100,6 +100,23 @@ def from_environment() -> dict:
         # organisation's only way in.
         "PASSWORD_LOGIN": os.environ.get("PANELFLOW_PASSWORD_LOGIN", "1") != "0",
         **_single_sign_on(),
+        **_documents(),
+    }
+
+
+def _documents() -> dict:
+    """Uploaded documents: the largest file taken, and where files are kept."""
+    env = os.environ.get
+    return {
+        # 10 MB holds a scanned 40-page assessment; larger is nearly always a photo that
+        # should be made smaller. A 413 says the limit.
+        "DOCUMENT_MAX_BYTES": int(env("PANELFLOW_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "DOCUMENT_STORAGE": env("PANELFLOW_DOCUMENT_STORAGE", "local"),  # local | s3
+        "DOCUMENT_DIR": env("PANELFLOW_DOCUMENT_DIR", str(ROOT / "instance" / "documents")),
+        "S3_BUCKET": env("PANELFLOW_S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": env("PANELFLOW_S3_ENDPOINT_URL") or None,  # MinIO and the like
+        "S3_REGION": env("PANELFLOW_S3_REGION") or None,
+        "S3_PREFIX": env("PANELFLOW_S3_PREFIX", ""),
     }
 
 

@@ -18,16 +18,27 @@ from flask import Flask, abort, current_app, render_template, request
 
 from app.api.errors import error_body
 from app.engine.form_schema import json_depth
+from app.services.documents import too_large_message
 
 MESSAGE = "must not contain the NUL character"
 # No form, diagram or API body of ours comes near this; form schemas are the deepest.
 MAX_JSON_DEPTH = 64
+# Routes that take an uploaded document (the API's and the task page's multipart form) have
+# the document limit instead, plus room for the form's other answers; every other route
+# keeps MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = frozenset({"process_instances.Documents", "task_pages.submit"})
+UPLOAD_ROOM = 1024 * 1024
 
 
 def _limit_body() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    message = f"The request body is larger than the limit of {limit:,} bytes" if limit else ""
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        limit = current_app.config["DOCUMENT_MAX_BYTES"] + UPLOAD_ROOM
+        request.max_content_length = limit  # werkzeug stops reading the form there too
+        message = too_large_message()
     if limit and (request.content_length or 0) > limit:
-        abort(413, f"The request body is larger than the limit of {limit:,} bytes")
+        abort(413, message)
     if not request.is_json:
         return
     try:  # werkzeug also stops reading a body without a length at the limit (413)

@@ -79,7 +79,7 @@ def forms_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, forms_dir):
+def app(database_url, forms_dir, tmp_path_factory):
     app = create_app({
         "PANELFLOW_ENV": "testing",
         "TESTING": True,
@@ -91,6 +91,7 @@ def app(database_url, forms_dir):
         "FAST_PASSWORD_HASHES": True,
         "PROCESSES_DIR": str(ROOT / "processes"),
         "FORMS_DIR": str(forms_dir),
+        "DOCUMENT_DIR": str(tmp_path_factory.mktemp("documents")),
     })
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
@@ -110,9 +111,9 @@ def app(database_url, forms_dir):
         db.engine.dispose()
 
 
-RESET_TABLES = ["absences", "form_versions", "documents", "notifications", "history_events",
-                "pending_drafts", "human_tasks", "meeting_items", "meetings", "process_instances",
-                "api_tokens", "user_sessions"]
+RESET_TABLES = ["absences", "form_versions", "paper_reads", "meeting_packs", "documents",
+                "notifications", "history_events", "pending_drafts", "human_tasks", "meeting_items",
+                "meetings", "process_instances", "api_tokens", "user_sessions"]
 
 
 @pytest.fixture(autouse=True)

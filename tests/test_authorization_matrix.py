@@ -6,6 +6,7 @@ not 403.
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from app.extensions import db
 from app.models import HumanTask
 from tests.conftest import DEMO_PASSWORD, ApiClient
+from tests.documents.samples import pdf
 from tests.pages.conftest import Browser
 
 ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
@@ -21,6 +23,7 @@ ROLES = ["social_worker", "social_worker_2", "team_manager", "service_manager",
          "social_worker_3", "team_manager_2", "head_of_service", "administrator"]
 CALLERS = [None, *ROLES]  # None: not signed in
 SAMPLES = json.loads((Path(__file__).parent / "pathways" / "marp_samples.json").read_text())
+PDF = pdf()
 MARP_XML = (Path(__file__).parents[1] / "processes" / "marp" / "marp.bpmn").read_text()
 
 # Who can see the case the fixture starts (social_worker's MARP request in Locality Team A,
@@ -83,6 +86,10 @@ API = {
     ("GET", "/api/v1/process-instances/<string:instance_id>"): _case_rule(200),
     ("GET", "/api/v1/process-instances/<string:instance_id>/history"): _case_rule(200),
     ("GET", "/api/v1/process-instances/<string:instance_id>/documents"): _case_rule(200),
+    # Uploading is doing the step that asks for the document (prepare_request, held by
+    # social_worker): their colleague is told it is held, others who see the case may not.
+    ("POST", "/api/v1/process-instances/<string:instance_id>/documents"):
+        _case_rule(403, social_worker=201, social_worker_2=409),
     # No document exists for the matrix's case: 404 for everyone signed in.
     ("GET", "/api/v1/documents/<string:document_id>"): _per({}, 404),
     ("POST", "/api/v1/process-instances/<string:instance_id>/suspend"):
@@ -230,6 +237,16 @@ PAGES = {
         {None: 302, **{r: 302 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("POST", "/meetings/<meeting_id>/move"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    # Papers: each person sees the cases they may see. Publishing the pack is the
+    # administrator's (and managers'); with no case listed they are told so (302). No pack
+    # is published and the case is not listed: 404 for everyone signed in.
+    ("GET", "/meetings/<meeting_id>/papers"): PAGE,
+    ("POST", "/meetings/<meeting_id>/papers/publish"):
+        {None: 302, **{r: 302 if r in ("panel_administrator", "manager") else 403
+                       for r in ROLES}},
+    ("GET", "/meetings/<meeting_id>/pack.pdf"): {None: 302, **{r: 404 for r in ROLES}},
+    ("POST", "/meetings/<meeting_id>/papers/<instance_id>/read"):
+        {None: 302, **{r: 404 for r in ROLES}},
     # The modeler: process owners only. An empty form is checked (200, the diagram is "not
     # well-formed") or refused for want of a change note (422), and nothing is deployed.
     ("GET", "/models/<key>/edit"): OWNER_PAGE,
@@ -370,6 +387,10 @@ def _api_call(app, caller, method, rule, case):
             ApiClient(app, "manager").post(url.replace("/resume", "/suspend"))
     if raw is not None:
         return client.post_raw(url, raw)
+    if rule.endswith("/documents") and method == "POST":
+        return client.client.post(url, headers=client.headers, data={
+            "field": "case_summary_document", "file": (io.BytesIO(PDF), "summary.pdf")},
+            content_type="multipart/form-data")
     return client.client.open(url, method=method, json=body, headers=client.headers)
 
 

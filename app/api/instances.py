@@ -1,6 +1,7 @@
 """Process instances: start, list, read, history, and manager controls."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -11,7 +12,8 @@ from app.api.errors import error_responses
 from app.api.paging import paginate
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import history, instances, letters, panels
+from app.services import documents, history, instances, panels
+from app.services.errors import Invalid
 
 blp = ApiBlueprint("process_instances", __name__, url_prefix="/api/v1/process-instances",
                 description="Running and finished pathways")
@@ -62,10 +64,25 @@ class InstanceView(MethodView):
 
 class DocumentSummary(schemas.Schema):
     id = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "a letter's template, or upload"})
     title = fields.String(required=True)
     filename = fields.String(required=True)
+    media_type = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+    field = fields.String(allow_none=True, metadata={"description": "the form field"})
+    task_id = fields.String(allow_none=True, metadata={"description": "the step that added it"})
+    uploaded_by = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    version = fields.Integer(required=True)
+    replaces_id = fields.String(allow_none=True)
+    superseded_at = fields.DateTime(allow_none=True)
+
+
+_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["field", "file"],
+    "properties": {"field": {"type": "string", "description": "the form's document field"},
+                   "file": {"type": "string", "format": "binary",
+                            "description": "PDF, Word (.docx), PNG or JPEG"}}}}}}
 
 
 @blp.route("/<string:instance_id>/documents")
@@ -73,9 +90,31 @@ class Documents(MethodView):
     @blp.response(200, DocumentSummary(many=True))
     @_errors(401, 404)
     def get(self, instance_id):
-        """Documents kept with the case, such as decision letters (PDF)."""
+        """Documents kept with the case: letters, and uploads with every earlier version."""
         instance = instances.get_visible(signed_in_user(), instance_id)
-        return letters.for_instance(instance.id)
+        return documents.for_instance(instance.id)
+
+    @blp.doc(requestBody=_UPLOAD)
+    @blp.response(201, DocumentSummary)
+    @_errors(401, 403, 404, 409, 413, 415, 422)
+    def post(self, instance_id):
+        """Upload a file into a document field of the case's open step (multipart: `field`
+        and `file`); a second upload to the same field is a new version. Then complete the
+        step with the returned id as the field's answer."""
+        user = signed_in_user()
+        field, upload = request.form.get("field", "").strip(), request.files.get("file")
+        errors = {}
+        if not field:
+            errors["field"] = ["Name the form's document field, for example "
+                               "case_summary_document"]
+        if upload is None:
+            errors["file"] = ["Attach the file as the multipart part named file"]
+        if errors:
+            instances.get_visible(user, instance_id)  # an unseen case is 404 whatever was sent
+            raise Invalid("Send a multipart/form-data body with field and file", errors)
+        document = documents.upload(user, instance_id, field, upload.filename, upload.read())
+        db.session.commit()
+        return document
 
 
 @blp.route("/<string:instance_id>/history")

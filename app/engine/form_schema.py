@@ -107,6 +107,11 @@ def problems(document) -> list[str]:
                 found.append(f"The pattern {pattern!r} at {_where(where)} cannot be used: "
                              f"{exc}. Patterns run on RE2, which has no back-references or "
                              "look-arounds")
+        if node.get("format") == "document" and (node.get("type") != "string"
+                                                 or len(path) != 2 or path[0] != "properties"):
+            # Its answer is one uploaded file's id, asked for on the step's own page.
+            found.append(f"The document field at {_where(path)} must be a string property of "
+                         "the form itself (not inside a list or group)")
         covers = covered or bound is not None
         pending += [(node[key], (*path, key), covers and key in _SAME_VALUE)
                     for key in _ONE if key in node]

@@ -1,7 +1,7 @@
 """Database models, split by domain; import them from here."""
 from app.models.absences import Absence
 from app.models.audit import AuditEvent
-from app.models.documents import Document
+from app.models.documents import Document, MeetingPack, PaperRead
 from app.models.drafts import PendingDraft
 from app.models.instances import (
     HistoryEvent,
@@ -36,9 +36,11 @@ __all__ = [
     "HumanTask",
     "InstanceStatus",
     "Meeting",
+    "MeetingPack",
     "MeetingItem",
     "MeetingStatus",
     "Notification",
+    "PaperRead",
     "NotificationKind",
     "Panel",
     "PendingDraft",

@@ -43,3 +43,11 @@ class StepFailed(Conflict):
 
 
 ServiceError.commit = False
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+class Unsupported(ServiceError):
+    status = 415

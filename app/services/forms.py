@@ -68,6 +68,8 @@ def _missing(schema: dict, path: list) -> str:
         return f"Select an answer for: {title}"
     if node.get("format") == "date":
         return f"Enter a date for: {title}"
+    if node.get("format") == "document":
+        return f"Upload a file for: {title}"
     return f"Enter an answer for: {title}"
 
 

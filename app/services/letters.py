@@ -11,8 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from app.engine.working_days import LONDON
 from app.extensions import db
 from app.models import Document, ProcessInstance, utcnow
-from app.services import instances, panels
-from app.services.errors import NotFound
+from app.services import panels
 
 # The PDF's built-in font covers Latin-1; anything else is shown as its nearest plain form.
 _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
@@ -71,11 +70,3 @@ def make_letter(template: str, signed_by: str, values: dict | None = None) -> st
 def for_instance(instance_id: str) -> list[Document]:
     return list(db.session.scalars(db.select(Document).where(
         Document.instance_id == instance_id).order_by(Document.created_at)))
-
-
-def visible_document(user, document_id: str) -> tuple[Document, ProcessInstance]:
-    """The document and its case, if the user may see the case (else NotFound)."""
-    document = db.session.get(Document, document_id)
-    if document is None:
-        raise NotFound("No such document")
-    return document, instances.get_visible(user, document.instance_id)

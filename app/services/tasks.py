@@ -8,7 +8,16 @@ from app import audit, metrics
 from app.engine import workflows
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
-from app.services import access, forms, history, instances, meeting_changes, panels, progress
+from app.services import (
+    access,
+    documents,
+    forms,
+    history,
+    instances,
+    meeting_changes,
+    panels,
+    progress,
+)
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.rounds import unanswered_own
 
@@ -204,6 +213,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     # the transaction ends, so end it; nothing has been written yet.
     db.session.commit()
     _validate(schema, data, known)
+    documents.check_answers(task, data)  # a document's id must be this case's own file
     # As in _hand_over: lock first; the reload shows `task` as another request left it.
     instance = progress.lock(task.instance_id, for_step=True)
     _check_open(user, task, instance)

@@ -17,13 +17,23 @@ if (form && status && window.fetch && window.FormData) {
   const show = (text) => { status.textContent = text }
   const clock = () => new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
 
+  // Files go up only with Submit or Save as draft: a draft saved as the person types carries
+  // the answers, not a 10 MB file each time (and the draft route keeps the small body limit).
+  function answers () {
+    const body = new FormData()
+    for (const [name, value] of new FormData(form)) {
+      if (!(value instanceof File)) body.append(name, value)
+    }
+    return body
+  }
+
   async function send (ending) {
     if (!dirty || submitting) return
     dirty = false
     let response
     try {
       response = await fetch(form.dataset.autosaveUrl, {
-        method: 'POST', body: new FormData(form), credentials: 'same-origin',
+        method: 'POST', body: answers(), credentials: 'same-origin',
         headers: { Accept: 'application/json' }
       })
     } catch (error) {

@@ -32,7 +32,7 @@ from app.models import (
     utcnow,
 )
 from app.security import signed_in_user
-from app.services import access, deployment, instances, letters, panels, progress, tasks
+from app.services import access, deployment, documents, instances, panels, progress, tasks
 from app.services.errors import NotFound, ServiceError
 from app.web import repair_pages
 from app.web.csv_export import csv_response
@@ -188,7 +188,7 @@ def case(instance_id: str):
         holders=_names({t.assignee for t in ready if t.assignee} | {instance.started_by}),
         listing=listing, team_name=_team_name(instance.team),
         story=_story(instance), gathered=_gathered(instance, ""),
-        documents=letters.for_instance(instance.id),
+        documents=documents.for_instance(instance.id, current_only=True),
         can_assign=access.can_assign(user) and (access.manages(user, instance)
                                                 or access.oversees(user)),
         teams=[t for t in instances.teams() if t != instance.team]

@@ -14,22 +14,21 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from app import audit
 from app.extensions import db
 from app.models import TaskStatus, User
 from app.security import signed_in_user
 from app.services import (
     access,
     deployment,
+    documents,
     forms,
     history,
-    letters,
     pending_drafts,
     rounds,
     tasks,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.web import form_render, kept_answers
+from app.web import document_field, form_render, kept_answers
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 
@@ -159,6 +158,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
     holder = _names({task.assignee}).get(task.assignee, task.assignee) if task.assignee else None
     summary = [{"href": "#" + form_render.field_id(path), "text": message}
                for path, messages in errors.items() for message in messages]
+    document_field.known_documents(documents.for_instance(instance.id, uploads_only=True))
     return render_template(
         "web/task.html", task=task, instance=instance, workable=workable,
         returned=_returned(task),
@@ -169,7 +169,8 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         ticket=kept_answers.ticket(user, task) if workable else None,
         summary=summary, summary_title=summary_title,
         gathered=_gathered(instance, task.id), story=_story(instance),
-        documents=letters.for_instance(instance.id),
+        documents=documents.for_instance(instance.id, current_only=True),
+        has_files=bool(documents.document_fields(schema, ui_schema)),
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
     ), status
@@ -242,10 +243,13 @@ def submit(task_id: str):
     current = _visible(user, task_id)
     schema = forms.task_form(current)
     ui_schema = forms.task_form(current, ui=True)
-    data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
+    form, upload_errors = _take_uploads(user, current, schema, ui_schema)
+    if upload_errors:
+        return _render(current, user, form.to_dict(), upload_errors, 422)
+    data, parse_errors = form_render.parse_submission(schema, ui_schema, form)
     try:
-        if request.form.get("action") == "draft":
-            problems = save_draft(user, current, request.form)
+        if form.get("action") == "draft":
+            problems = save_draft(user, current, form)
             db.session.commit()
             # With problems the page lists them in an error summary, which takes the focus.
             flash("Your draft has been saved. Nothing has been sent yet.",
@@ -261,7 +265,7 @@ def submit(task_id: str):
     except Invalid as exc:
         db.session.rollback()
         errors = {**(exc.errors or {}), **parse_errors}
-        return _render(current, user, {**data, **request.form.to_dict()}, errors, 422)
+        return _render(current, user, {**data, **form.to_dict()}, errors, 422)
     except (Conflict, Forbidden) as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -276,6 +280,27 @@ def submit(task_id: str):
     else:
         flash(f"“{current.title}” is complete.", "success")
     return redirect(url_for("inbox.inbox"))
+
+
+def _take_uploads(user, task, schema: dict, ui_schema: dict) -> tuple[MultiDict, dict]:
+    """Keep each file posted into a document field (a multipart form, no script needed) and
+    put its id where the form's answer is read; (the form, what could not be kept). Each kept
+    file is committed at once: it was accepted whatever becomes of the rest of the form."""
+    form, errors = MultiDict(request.form), {}
+    for key in documents.document_fields(schema, ui_schema):
+        upload = request.files.get(key)
+        if upload is None or not upload.filename:
+            continue  # nothing chosen: the file uploaded before (if any) stands
+        try:
+            document = documents.upload(user, task.instance_id, key, upload.filename,
+                                        upload.read())
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            errors[key] = [exc.message]
+            continue
+        form.setlist(key, [document.id])
+    return form, errors
 
 
 @bp.post("/tasks/<task_id>/draft")
@@ -314,11 +339,10 @@ def release(task_id: str):
 @bp.get("/documents/<document_id>")
 @page_login_required
 def document(document_id: str):
-    """A letter kept with a case, for someone who may see the case."""
+    """A letter or uploaded paper kept with a case, for someone who may see the case."""
     try:
-        found, instance = letters.visible_document(signed_in_user(), document_id)
+        found, content = documents.download(signed_in_user(), document_id)
     except NotFound:
         abort(404)
-    audit.note("instance", instance.id, instance.child_ref)
-    return Response(found.content, mimetype=found.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{found.filename}"'})
+    return Response(content, mimetype=found.media_type,
+                    headers={"Content-Disposition": documents.disposition(found)})

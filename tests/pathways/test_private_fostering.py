@@ -139,7 +139,7 @@ def test_the_letter_is_listed_and_downloadable_from_the_task_page(app, case):
     browser = Browser(app)
     browser.sign_in("panel_administrator")
     page = browser.get(f"/tasks/{case.task('send_letter')['id']}").get_data(as_text=True)
-    assert "Private fostering arrangement: approved (PDF)" in page
+    assert "Private fostering arrangement: approved</a>" in page
     [letter] = _letters(case)
     download = browser.get(f"/documents/{letter['id']}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")

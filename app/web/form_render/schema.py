@@ -106,6 +106,8 @@ def _kind(prop: Mapping, ui: Mapping) -> str:
         return "yesno"
     if widget == "date" or prop.get("format") == "date":
         return "date"
+    if widget == "file" or prop.get("format") == "document":
+        return "document"  # app/web/document_field.py
     if widget in ("money", "textarea"):
         return widget
     if _choices(prop):

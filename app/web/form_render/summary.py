@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from app.web import document_field
 from app.web.form_render.schema import _choices, _ordered, _title, _type, _ui_for
 
 
@@ -28,6 +29,8 @@ def _describe(prop: Mapping, ui: Mapping, value: Any) -> str:
             p for p in parts if p)
     if isinstance(value, dict):
         return ", ".join(f"{title}: {text}" for title, text in _summary(prop, ui, value))
+    if prop.get("format") == "document" or ui.get("ui:widget") == "file":
+        return document_field.describe(value)
     for const, text in _choices(prop):
         if const == value and isinstance(const, bool) == isinstance(value, bool):
             return text

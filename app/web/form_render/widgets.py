@@ -8,6 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.web import document_field
 from app.web.form_render.html import (
     _class_option,
     _classes,
@@ -277,11 +278,17 @@ def _render_object(f: _Field, src: _Source, errors: _Errors) -> Markup:
                                                  described=described, fid=f.id))
 
 
+def _render_document(f: _Field, src: _Source, errors: _Errors) -> Markup:
+    return document_field.render(f.id, f.path, f.title, f.hint, errors.take(f.path),
+                                 _text_value(src, f))
+
+
 _RENDERERS = {
     "text": _render_input, "number": _render_input, "money": _render_input,
     "textarea": _render_textarea, "lines": _render_textarea, "select": _render_select,
     "radios": _render_choices, "yesno": _render_choices, "checkboxes": _render_choices,
     "date": _render_date, "group": _render_group, "object": _render_object,
+    "document": _render_document,
 }
 
 
