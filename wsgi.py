@@ -1,4 +1,10 @@
-"""Entry point for gunicorn and `flask`: `gunicorn wsgi:app`."""
-from app import create_app
+"""Entry point for gunicorn and `flask`: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+import sys
 
-app = create_app()
+from app import create_app
+from app.checks import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:  # say what to set, without a traceback
+    sys.exit(f"Panelflow cannot start: {exc}")

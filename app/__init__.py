@@ -8,9 +8,21 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import api, audit, cli, headers, health, input_guard, logs, people_cli, web
+from app import (
+    api,
+    audit,
+    checks,
+    cli,
+    headers,
+    health,
+    input_guard,
+    logs,
+    metrics,
+    people_cli,
+    web,
+)
 from app.config import ROOT, STATIC_SETTINGS, from_environment
 from app.engine import panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
@@ -57,7 +69,7 @@ def _check_secret(app: Flask) -> None:
     if app.config["PANELFLOW_ENV"] in ("development", "testing"):
         app.config["SECRET_KEY"] = DEV_SECRET
         return
-    raise RuntimeError("SECRET_KEY must be set outside development")
+    raise checks.ConfigError(checks.missing_secret_message())
 
 
 def deploy_processes(app: Flask) -> list[FileDeploy]:
@@ -68,7 +80,13 @@ def deploy_processes(app: Flask) -> list[FileDeploy]:
     app first, can say it.
     """
     with app.app_context():
-        if not inspect(db.engine).has_table("process_model_versions"):
+        try:
+            migrated = inspect(db.engine).has_table("process_model_versions")
+        except OperationalError:
+            # Let the process start and say so: `flask check-config` and /readyz name it.
+            log.warning("Database unreachable; diagrams not deployed")
+            return []
+        if not migrated:
             log.warning("Database not migrated yet; diagrams not deployed")
             return []
         try:
@@ -108,6 +126,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
                           instances.begin_from_diagram, letters.make_letter)
     logs.init_app(app)
+    metrics.init_app(app)  # its clock starts before any check that may refuse
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     input_guard.init_limits(app)  # first: before sign-in reads anything
@@ -118,6 +137,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     headers.init_app(app)
     audit.init_app(app)
     cli.init_app(app)
+    checks.init_app(app)
 
     if app.config["DEPLOY_ON_START"]:
         app.extensions[START_DEPLOY] = deploy_processes(app)

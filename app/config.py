@@ -56,6 +56,11 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("PANELFLOW_MAIL_FROM", "panelflow@localhost"),
         "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),
         "REMINDER_LEAD_HOURS": int(os.environ.get("PANELFLOW_REMINDER_HOURS", "24")),
+        # /metrics is 404 unless one of these is set: a bearer token a scraper sends, or
+        # addresses (or networks, e.g. 10.0.0.0/24) allowed to scrape, comma-separated.
+        "METRICS_TOKEN": os.environ.get("PANELFLOW_METRICS_TOKEN") or None,
+        "METRICS_ALLOW": [a.strip() for a
+                          in os.environ.get("PANELFLOW_METRICS_ALLOW", "").split(",") if a.strip()],
         # Days the council is closed beyond weekends and bank holidays (ISO dates, commas).
         "CLOSURE_DAYS": [d.strip() for d in os.environ.get("PANELFLOW_CLOSURE_DAYS", "").split(",")
                          if d.strip()],

@@ -210,6 +210,10 @@ PAGES = {
     ("GET", "/static/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/healthz"): {c: 200 for c in CALLERS},
     ("GET", "/readyz"): {c: 200 for c in CALLERS},
+    # Metrics are for a scraper, never a person's sign-in: off (404) for everyone unless
+    # PANELFLOW_METRICS_TOKEN or _ALLOW is set; then the token or an allowed address
+    # (tests/test_metrics.py).
+    ("GET", "/metrics"): {c: 404 for c in CALLERS},
     # The process library and forms: process owners only. The diff without versions sends
     # the owner back to the model's page; empty form posts are 422 for the owner.
     ("GET", "/models"): OWNER_PAGE,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import exists
 
-from app import audit
+from app import audit, metrics
 from app.engine import form_schema, workflows
 from app.engine.specs import SPECS
 from app.extensions import db
@@ -256,6 +256,7 @@ def mark_error(instance_id: str, actor: str | None, message: str, detail: dict) 
     instance.error_message = message
     instance.updated_at = utcnow()
     history.record(instance_id, "error", actor, detail={"message": message, **detail})
+    metrics.count_on_commit(metrics.STEPS_FAILED, pathway=instance.process_key)
     return StepFailed(f"The pathway failed at this step and was stopped: {message}. "
                       "Nothing you submitted is lost; a manager can retry it.")
 

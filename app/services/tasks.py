@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, literal_column, or_
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
+from app import audit, metrics
 from app.engine import workflows
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
@@ -214,6 +214,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     task.submitted_data = data
     task.draft_data = task.draft_raw = None
     history.record(instance.id, "completed", user.username, task, {"data": data})
+    metrics.count_on_commit(metrics.TASKS_COMPLETED, pathway=task.process_key)
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:
         panels.record_decision(instance.id, decision_fields, data)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app import metrics
 from app.engine import workflows
 from app.engine.clock import engine_time
 from app.extensions import db
@@ -41,8 +42,11 @@ def fire_instance(instance_id: str, moment: datetime | None = None) -> dict | No
     except workflows.EngineError as exc:
         instances.mark_error(instance_id, SCHEDULER_ACTOR, str(exc),
                              {"timer_due_at": due_at.isoformat()})
+        metrics.count_on_commit(metrics.TIMERS_FIRED, pathway=instance.process_key,
+                                outcome="error")
         db.session.commit()
         return {"instance_id": instance_id, "due_at": due_at, "error": str(exc)}
+    metrics.count_on_commit(metrics.TIMERS_FIRED, pathway=instance.process_key, outcome="ok")
     db.session.commit()
     return {"instance_id": instance_id, "due_at": due_at, "status": instance.status}
 
