@@ -222,6 +222,8 @@ def submit(task_id: str):
     schema = forms.task_form(current)
     ui_schema = forms.task_form(current, ui=True)
     data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
+    if request.form.get("action") != "draft":
+        data, parse_errors = form_render.only_applicable(schema, data, parse_errors)
     try:
         if request.form.get("action") == "draft":
             problems = save_draft(user, current, request.form)

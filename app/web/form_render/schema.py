@@ -133,6 +133,7 @@ class _Field:
     ui: dict
     kind: str
     title: str
+    applies: str | None = None  # when a conditional question applies, for its hint
 
     @property
     def id(self) -> str:
@@ -141,7 +142,7 @@ class _Field:
     @property
     def hint(self) -> list[str]:
         """The schema's description and the UI schema's help, each on its own line."""
-        parts = [self.prop.get("description"), self.ui.get("ui:help")]
+        parts = [self.prop.get("description"), self.ui.get("ui:help"), self.applies]
         return [str(p).strip() for p in parts if p and str(p).strip()]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.web.form_render.conditions import conditions, drop_inapplicable
 from app.web.form_render.schema import (
     _MONTHS,
     _NUMBER,
@@ -142,6 +143,18 @@ def parse_submission(schema: dict, ui_schema: dict,
     errors: dict[str, list[str]] = {}
     data = _parse_properties(schema or {}, ui_schema or {}, form, "", errors)
     return data, errors
+
+
+def only_applicable(schema: dict, data: dict,
+                    errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """What is submitted: answers to questions that do not apply are dropped, and so are
+    complaints about them (a draft keeps both, as the person may yet change the answer that
+    decides)."""
+    data = drop_inapplicable(schema or {}, dict(data))
+    rules = conditions(schema or {})
+    kept = {path: messages for path, messages in errors.items()
+            if not (path.split(".")[0] in rules and not rules[path.split(".")[0]].holds(data))}
+    return data, kept
 
 
 def _reads(f: _Field, name: str) -> bool:
