@@ -23,6 +23,7 @@ from app.web import (
     my_work,
     panel_pages,
     registers,
+    section_pages,
     session_timeout,
     sso,
     start,
@@ -99,7 +100,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
-                      sso.bp):
+                      sso.bp, section_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

@@ -32,7 +32,8 @@ from app.web import form_render
 
 TICKET_FIELD = "draft_ticket"
 # The task form's endpoints whose answers are kept; the autosave one answers in JSON.
-FORM_ENDPOINTS = frozenset({"task_pages.submit", "task_pages.autosave"})
+FORM_ENDPOINTS = frozenset({"task_pages.submit", "task_pages.autosave",
+                            "section_pages.save_section"})
 AUTOSAVE_ENDPOINT = "task_pages.autosave"
 
 

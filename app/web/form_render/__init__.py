@@ -16,8 +16,15 @@ from here: these names are its interface.
 """
 from app.web.form_render.schema import CHECKBOX_SUFFIX, DATE_PARTS, field_id
 from app.web.form_render.summary import describe_value, summarise
-from app.web.form_render.values import as_typed, only_applicable, parse_submission, typed_inputs
+from app.web.form_render.values import (
+    as_typed,
+    fields_read,
+    only_applicable,
+    parse_submission,
+    typed_inputs,
+)
 from app.web.form_render.widgets import render_form
 
 __all__ = ["CHECKBOX_SUFFIX", "DATE_PARTS", "as_typed", "describe_value", "field_id",
-           "only_applicable", "parse_submission", "render_form", "summarise", "typed_inputs"]
+           "fields_read", "only_applicable", "parse_submission", "render_form", "summarise",
+           "typed_inputs"]

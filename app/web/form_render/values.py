@@ -165,6 +165,13 @@ def _reads(f: _Field, name: str) -> bool:
     return name in (f.key, f.key + CHECKBOX_SUFFIX)
 
 
+def fields_read(schema: dict, ui_schema: dict, names: Iterable[str]) -> set[str]:
+    """The form's top-level fields that any of these input names answers (posted empty too)."""
+    fields = _fields(schema or {}, ui_schema or {}, "")
+    names = list(names)
+    return {f.key for f in fields if any(_reads(f, name) for name in names)}
+
+
 def typed_inputs(schema: dict, ui_schema: dict, form: MultiDict) -> list[list[str]]:
     """What was typed into the form's own fields, as [[input name, text], ...] in form order.
 
