@@ -51,7 +51,7 @@ def test_a_returned_and_resubmitted_request_gets_a_fresh_review(app, new_page):
 
     # The social worker's returned request opens with what they wrote, to amend.
     sign_in(page, "social_worker")
-    page.goto(f"/tasks/{_ready(app, 'prepare_request')}")
+    page.goto(f"/tasks/{_ready(app, 'prepare_request')}?view=all")
     expect(page.get_by_role("heading", level=1)).to_have_text("Prepare MARP request")
     expect(page.get_by_label("Summary of the child's needs")).to_have_value(
         SAMPLES["prepare_request"]["needs_summary"])

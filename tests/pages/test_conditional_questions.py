@@ -19,7 +19,7 @@ UI = json.loads((FORMS / "prepare-request.uischema.json").read_text())
 
 def _reveal(page: str, option_id: str) -> str:
     """The conditional block an option controls, up to the next option of its list."""
-    assert f'data-aria-controls="{option_id}-conditional"' in page
+    assert f'data-app-reveal="{option_id}-conditional"' in page
     start = page.index(f'id="{option_id}-conditional"')
     return page[start:start + 4000]
 

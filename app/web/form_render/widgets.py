@@ -206,7 +206,7 @@ def _render_choices(f: _Field, src: _Source, errors: _Errors,
                                           "name": name,
                                           "type": "radio" if module == "radios" else "checkbox",
                                           "value": encoded, "checked": encoded in ticked,
-                                          "data-aria-controls": f"{option_id}-conditional"
+                                          "data-app-reveal": f"{option_id}-conditional"
                                           if nested else None}),
                           _tag("label", {"class": f"govuk-label govuk-{module}__label",
                                          "for": option_id}, text)))
