@@ -75,14 +75,19 @@ def section(task_id: str, number: int):
 @kept_answers.form_login_required
 def save_section(task_id: str, number: int):
     user, task, found = _workable(task_id)
-    _section(found, number)
+    current = _section(found, number)
+    changed = form_render.row_action(request.form)
     try:
-        save_draft(user, task, request.form, merge=True)
+        save_draft(user, task, changed or request.form, merge=True)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("task_pages.task", task_id=task_id))
     db.session.commit()
+    if changed is not None:  # "Add another" or "Remove": the same page, one row more or less
+        part, part_ui = form_sections.section_form(*_forms(task), current)
+        data, _ = form_render.parse_submission(part, part_ui, changed)
+        return _render_section(user, task, found, current, {**data, **changed.to_dict()}, {})
     back = (url_for("section_pages.check", task_id=task_id)
             if request.form.get("back") == "check" else
             url_for("task_pages.task", task_id=task_id))

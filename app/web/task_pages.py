@@ -237,6 +237,9 @@ def submit(task_id: str):
     current = _visible(user, task_id)
     schema = forms.task_form(current)
     ui_schema = forms.task_form(current, ui=True)
+    changed = form_render.row_action(request.form)
+    if changed is not None:
+        return _rows_changed(user, current, changed)
     data, parse_errors = form_render.parse_submission(schema, ui_schema, request.form)
     if request.form.get("action") != "draft":
         data, parse_errors = form_render.only_applicable(schema, data, parse_errors)
@@ -273,6 +276,21 @@ def submit(task_id: str):
     else:
         flash(f"“{current.title}” is complete.", "success")
     return redirect(url_for("inbox.inbox"))
+
+
+def _rows_changed(user, task, form: MultiDict):
+    """"Add another" or "Remove": the answers so far kept as the draft, and the form drawn
+    again with the rows changed."""
+    try:
+        save_draft(user, task, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("task_pages.task", task_id=task.id))
+    db.session.commit()
+    data, _ = form_render.parse_submission(forms.task_form(task),
+                                           forms.task_form(task, ui=True), form)
+    return _render(task, user, {**data, **form.to_dict()}, {})
 
 
 def _view() -> dict:

@@ -21,10 +21,11 @@ from app.web.form_render.values import (
     fields_read,
     only_applicable,
     parse_submission,
+    row_action,
     typed_inputs,
 )
 from app.web.form_render.widgets import render_form
 
 __all__ = ["CHECKBOX_SUFFIX", "DATE_PARTS", "as_typed", "describe_value", "field_id",
-           "fields_read", "only_applicable", "parse_submission", "render_form", "summarise",
-           "typed_inputs"]
+           "fields_read", "only_applicable", "parse_submission", "render_form", "row_action",
+           "summarise", "typed_inputs"]

@@ -145,6 +145,34 @@ def parse_submission(schema: dict, ui_schema: dict,
     return data, errors
 
 
+ROWS_SUFFIX = "-rows"  # how many rows a repeating group's page shows, after "Add another"
+MAX_ROWS = 200
+
+
+def rows_wanted(text: str | None) -> int:
+    return min(int(text), MAX_ROWS) if text and text.isascii() and text.isdigit() else 0
+
+
+def row_action(form: MultiDict) -> MultiDict | None:
+    """The post after an "Add another" or "Remove" button, or None for any other button.
+
+    Without JavaScript the page is drawn again from this: one more (empty) row to fill, or
+    the removed row's inputs gone (rows are numbered as drawn, so the others close up).
+    """
+    kind, _, path = str(form.get("action") or "").partition(":")
+    if kind not in ("add", "remove") or not path:
+        return None
+    if kind == "add":
+        out = MultiDict(form)
+        out.setlist(path + ROWS_SUFFIX, [str(rows_wanted(form.get(path + ROWS_SUFFIX)) + 1)])
+        return out
+    group, _, index = path.rpartition(".")
+    out = MultiDict([(k, v) for k, v in form.items(multi=True) if not k.startswith(path + ".")])
+    out.setlist(group + ROWS_SUFFIX,
+                [str(max(rows_wanted(form.get(group + ROWS_SUFFIX)) - 1, 1))])
+    return out
+
+
 def only_applicable(schema: dict, data: dict,
                     errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """What is submitted: answers to questions that do not apply are dropped, and so are

@@ -31,7 +31,7 @@ from app.web.form_render.schema import (
     _type,
     _ui_for,
 )
-from app.web.form_render.values import _raw_rows
+from app.web.form_render.values import ROWS_SUFFIX, _raw_rows, rows_wanted
 
 
 @dataclass
@@ -261,15 +261,18 @@ def _render_date(f: _Field, src: _Source, errors: _Errors) -> Markup:
 
 
 def _render_group(f: _Field, src: _Source, errors: _Errors) -> Markup:
-    """A list of objects: each row a fieldset of its fields, plus one empty row to add."""
+    """A list of objects, GOV.UK's "add another" way: each row a fieldset of its fields with
+    a Remove button, then "Add another". Both are submit buttons, so no JavaScript is needed:
+    the server draws the page again with one row more or less (values.row_action)."""
     items = f.prop.get("items") or {}
     items_ui = _ui_for(f.ui, "items")
     raw = [{k: v[0] for k, v in row.items()} for row in _raw_rows(src.raw.items(), f.key)]
     typed = src.typed.get(f.key)
     typed = typed if isinstance(typed, list) else []
-    count = max(len(raw), len(typed))
+    total = max(len(raw), len(typed), rows_wanted(src.raw.get(f.key + ROWS_SUFFIX)), 1)
     limit = f.prop.get("maxItems")
-    total = count + (0 if isinstance(limit, int) and count >= limit else 1)
+    if isinstance(limit, int) and limit > 0:
+        total = min(total, limit)
     item_title = str(items.get("title") or "Item")
     rows = []
     for index in range(total):
@@ -277,10 +280,22 @@ def _render_group(f: _Field, src: _Source, errors: _Errors) -> Markup:
                       typed[index] if index < len(typed) and isinstance(typed[index], dict)
                       else {})
         inner = _render_properties(items, items_ui, row, f"{f.path}.{index}.", errors)
+        if total > 1:
+            inner += _tag("button", {
+                "type": "submit", "name": "action", "value": f"remove:{f.path}.{index}",
+                "class": "govuk-button govuk-button--secondary", "data-module": "govuk-button"},
+                "Remove", _tag("span", {"class": "govuk-visually-hidden"},
+                               f" {item_title.lower()} {index + 1}"))
         rows.append(_fieldset(f"{item_title} {index + 1}", "s", inner))
+    rows.append(_void("input", {"type": "hidden", "name": f.path + ROWS_SUFFIX,
+                                "value": str(total)}))
+    if not (isinstance(limit, int) and total >= limit):
+        rows.append(_tag("button", {
+            "type": "submit", "name": "action", "value": f"add:{f.path}",
+            "class": "govuk-button govuk-button--secondary", "data-module": "govuk-button"},
+            f"Add another {item_title.lower()}"))
     messages = errors.take(f.path)  # after the rows, so it keeps only what no row field showed
-    hint = f.hint + (["To remove a row, clear all of its answers."] if count else [])
-    extra, described = _hint_and_error(f.id, hint, messages)
+    extra, described = _hint_and_error(f.id, f.hint, messages)
     return _form_group(bool(messages), _fieldset(f.title, "m", extra + Markup("").join(rows),
                                                  described=described, fid=f.id))
 
@@ -361,6 +376,12 @@ def render_form(schema: dict, ui_schema: dict, values: dict,
     schema, ui_schema, values = schema or {}, ui_schema or {}, values or {}
     src = _Source({k: v for k, v in values.items() if isinstance(v, str)}, values)
     body = _render_properties(schema, ui_schema, src, "", _Errors(errors or {}))
+    if ROWS_SUFFIX in str(body):
+        # Enter in a text box presses the form's first submit button: without this one that
+        # would be a row's Remove. Kept out of sight and of the tab order; it saves a draft.
+        body = Markup('<button type="submit" name="action" value="draft" '
+                      'class="app-default-submit" tabindex="-1" aria-hidden="true">'
+                      'Save as draft</button>\n') + body
     if schema.get("description"):
         body = _tag("p", {"class": "govuk-body"}, schema["description"]) + Markup("\n") + body
     return body
