@@ -54,7 +54,7 @@ def _expect_typed_and_named(page) -> None:
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("heading")).to_have_text(FIXING)
     expect(summary.get_by_role("link")).to_have_text([
-        re.compile(r"How old is the child or young person\? must be a whole number"),
+        re.compile(r"The child's age must be a whole number"),
         re.compile(r"Date of the virtual placement consultation must be a real date")])
 
 
@@ -87,7 +87,8 @@ def test_a_draft_with_answers_that_cannot_be_read_keeps_and_names_them(new_page)
     page.wait_for_load_state()
     expect(page.locator(".govuk-error-summary__title")).to_have_text("There is a problem")
     expect(page.locator(".govuk-error-summary")).to_contain_text("must be a whole number")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter an answer for")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select what the panel is being asked to agree")
 
     # Fixed, the draft saves without problems.
     page.get_by_label(AGE).fill("14")

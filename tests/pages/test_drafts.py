@@ -43,11 +43,12 @@ def _assert_typed_and_named(page: str) -> None:
     summary = page[page.index("govuk-error-summary"):]
     summary = summary[:summary.index("</ul>")]
     assert f'href="#f-{AGE}"' in summary
-    assert "How old is the child or young person? must be a whole number" in summary
+    assert "The child&#39;s age must be a whole number, like 14" in summary
     assert f'href="#f-{CONSULTED}"' in summary
     assert "Date of the virtual placement consultation must be a real date" in summary
     # Unanswered questions are not errors in a draft: only what was typed and cannot be used.
-    assert "Select an answer for" not in page and "Enter an answer for" not in page
+    assert "Select what the panel is being asked to agree" not in page
+    assert "Enter how long it is needed for" not in page
     assert 'id="f-child_age-error"' in page  # and the field itself says so
 
 
@@ -78,7 +79,8 @@ def test_a_draft_keeps_answers_that_cannot_be_read_yet_and_names_them(app, brows
     # The consultation date applies only once the consultation is said to be done (issue 16,
     # item 7), so Submit drops it rather than asking for it to be fixed.
     assert "must be a real date" not in page
-    assert "Enter an answer for" in page  # on Submit the missing answers are named as well
+    # On Submit the missing answers are named as well.
+    assert "Select what the panel is being asked to agree" in page
     with app.app_context():
         assert db.session.get(HumanTask, task_url.rsplit("/", 1)[1]).status == "ready"
 

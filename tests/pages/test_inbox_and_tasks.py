@@ -174,5 +174,5 @@ def test_all_errors_show_at_once(browser):
         as_text=True)
     assert "How old is the child or young person" in page
     assert "must be a whole number" in page
-    assert "Select an answer for: What is the panel being asked to agree" in page
-    assert "Enter an answer for: Summary of the child&#39;s needs" in page
+    assert "Select what the panel is being asked to agree" in page
+    assert "Enter a summary of the child&#39;s needs" in page

@@ -241,7 +241,7 @@ def test_numbers_money_and_booleans():
     data, errors = parse_submission(schema, ui, form)
     assert data == {"estimated_cost": 1200.5, "combined_needs": False}
     assert errors == {
-        "child_age": ["How old is the child or young person? must be a whole number"],
+        "child_age": ["The child's age must be a whole number, like 14"],
         "documents_up_to_date": ["Select yes or no for Are all relevant documents up to date, "
                                  "and do they show why the child's needs require this "
                                  "intervention?"],
@@ -251,7 +251,7 @@ def test_numbers_money_and_booleans():
          "plan_discussed_with_managers": "true"}))
     assert data == {"estimated_cost": 260000, "plan_discussed_with_managers": True}
     assert isinstance(data["estimated_cost"], int)
-    assert errors["child_age"] == ["How old is the child or young person? must be a whole number"]
+    assert errors["child_age"] == ["The child's age must be a whole number, like 14"]
     for bad in ("NaN", "1e5", "12abc", "1" * 40):
         assert "estimated_cost" in parse_submission(schema, ui, {"estimated_cost": bad})[1]
 

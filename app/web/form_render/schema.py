@@ -115,6 +115,18 @@ def _kind(prop: Mapping, ui: Mapping) -> str:
     return "text"
 
 
+def own_message(prop: Mapping, keyword: str) -> str | None:
+    """The form's own words for a failure (`errorMessage`: one message, or one per keyword),
+    as app/services/forms.py reads them for validation."""
+    for key in ("errorMessage", "errorMessages"):
+        given = prop.get(key)
+        if isinstance(given, str) and given.strip():
+            return given
+        if isinstance(given, dict) and isinstance(given.get(keyword), str):
+            return given[keyword]
+    return None
+
+
 def _ui_for(ui: Mapping, key: str) -> dict:
     value = ui.get(key)
     return value if isinstance(value, dict) else {}

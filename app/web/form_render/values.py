@@ -23,6 +23,7 @@ from app.web.form_render.schema import (
     _ParseError,
     _type,
     _ui_for,
+    own_message,
 )
 
 
@@ -100,7 +101,8 @@ def _parse_field(f: _Field, form: MultiDict, data: dict, errors: dict[str, list[
             if text:
                 data[f.key] = _parse_scalar(text, f.prop, f.title)
     except _ParseError as exc:
-        errors.setdefault(f.path, []).append(str(exc))
+        own = own_message(f.prop, "format" if f.kind == "date" else "type")
+        errors.setdefault(f.path, []).append(own or str(exc))
 
 
 def _parse_nested(f: _Field, form: MultiDict, data: dict, errors: dict[str, list[str]]) -> None:
