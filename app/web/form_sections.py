@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from app.services import forms, rounds
-from app.web import form_render
+from app.web import form_render, known_facts
 
 COMPLETED, INCOMPLETE, NOT_STARTED = "Completed", "Incomplete", "Not yet started"
 
@@ -105,7 +105,9 @@ def opening_values(task) -> dict:
     """What the form holds before a post: the draft, or what the task opens with."""
     if task.draft_data is not None:
         return task.draft_data
-    return forms.keep_form_fields(forms.task_form(task), rounds.prefill(task))
+    schema = forms.task_form(task)
+    return known_facts.prefill(schema, task.instance,
+                               forms.keep_form_fields(schema, rounds.prefill(task)))
 
 
 def _problems(task, data: dict) -> dict[str, list[str]]:

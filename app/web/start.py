@@ -1,6 +1,8 @@
 """Start a request: the pathways the user's roles may start, and a short start form."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from app.extensions import db
@@ -32,8 +34,19 @@ def start(key: str):
         abort(404)
     values = {"child_ref": request.form.get("child_ref", "").strip(),
               "name": request.form.get("name", "").strip()}
+    born = {p: request.form.get(f"date_of_birth-{p}", "").strip()
+            for p in ("day", "month", "year")}
     errors = {}
     if request.method == "POST":
+        if any(born.values()):
+            try:  # optional: known here, the forms need not ask for it (or the age) again
+                values["date_of_birth"] = date(int(born["year"]), int(born["month"]),
+                                               int(born["day"])).isoformat()
+            except ValueError:
+                errors["date_of_birth"] = "Date of birth must be a real date"
+            else:
+                if values["date_of_birth"] > date.today().isoformat():
+                    errors["date_of_birth"] = "Date of birth must be today or in the past"
         if not values["child_ref"]:
             errors["child_ref"] = "Enter the child's reference"
         elif len(values["child_ref"]) > 80:
@@ -53,5 +66,5 @@ def start(key: str):
             if mine:
                 return redirect(url_for("task_pages.task", task_id=mine[0].id, started=1))
             return redirect(url_for("inbox.inbox"))
-    return render_template("web/start_form.html", model=model, values=values,
+    return render_template("web/start_form.html", model=model, values=values, born=born,
                            errors=errors), (422 if errors else 200)
