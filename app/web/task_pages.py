@@ -29,7 +29,7 @@ from app.services import (
     tasks,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.web import form_render, form_sections, kept_answers
+from app.web import form_render, form_sections, kept_answers, review
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 
@@ -157,6 +157,7 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         if workable and sections is None else None,
         sections=sections if workable else None, view=_view(),
         ready_to_check=sections is not None and form_sections.ready_to_check(sections),
+        under_review=_under_review(task, workable),
         ticket=kept_answers.ticket(user, task) if workable else None,
         summary=summary, summary_title=summary_title,
         gathered=_gathered(instance, task.id), story=_story(instance),
@@ -164,6 +165,14 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
     ), status
+
+
+def _under_review(task, workable: bool) -> dict | None:
+    """For a reviewer: the request they review, first, with what changed since last round."""
+    found = review.request_under_review(task) if workable else None
+    if found:
+        found["by"] = _names({found["by"]}).get(found["by"], found["by"])
+    return found
 
 
 def _returned(task) -> dict | None:
