@@ -59,9 +59,11 @@ def test_a_returned_and_resubmitted_request_gets_a_fresh_review(app, new_page):
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
     sign_out(page)
 
-    # The new review opens with no choice made and no comment.
+    # The new review opens with no choice made and no comment. It went straight back to the
+    # team manager who returned the request (issue 16, item 6), so there is nothing to claim.
     sign_in(page, "team_manager")
-    _claim_review(page)
+    page.goto(f"/tasks/{_ready(app, 'tm_review')}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team manager review")
     outcome = page.locator('input[name="tm_review_outcome"]')
     expect(outcome).to_have_count(2)
     for i in range(2):
