@@ -55,31 +55,59 @@ def _title(schema: dict, path: list) -> str:
     return _node(schema, path).get("title") or (str(path[-1]) if path else "form")
 
 
+def _own(node: dict, keyword: str) -> str | None:
+    """The form's own words for a failure: `errorMessage` (one message, or one per keyword as
+    with ajv-errors) or the older `errorMessages`, on the field's schema."""
+    for key in ("errorMessage", "errorMessages"):
+        given = node.get(key)
+        if isinstance(given, str) and given.strip():
+            return given
+        if isinstance(given, dict) and isinstance(given.get(keyword), str):
+            return given[keyword]
+    return None
+
+
+def _phrase(title: str) -> str:
+    """A title as words inside a sentence: "Date of birth" -> "date of birth"."""
+    words = title.rstrip("?:. ")
+    if len(words) > 1 and words[0].isupper() and not words[1].isupper():
+        words = words[0].lower() + words[1:]
+    return words
+
+
 def _missing(schema: dict, path: list) -> str:
-    """GOV.UK style: say what to do. A form may give its own words with errorMessages."""
+    """GOV.UK style, saying what to do: "Enter date of birth", "Select legal status". A
+    question for a title cannot be turned round ("How old is …?"), so it is quoted; a form
+    gives its own words ("Enter the child's age") with errorMessage."""
     node = _node(schema, path)
-    own = (node.get("errorMessages") or {}).get("required")
+    own = _own(node, "required")
     if own:
         return own
-    title = _title(schema, path).rstrip("?:. ")
+    title = _title(schema, path).strip()
+    question = title.endswith("?")
     choice = ("enum" in node or "oneOf" in node or "anyOf" in node
               or node.get("type") in ("boolean", "array"))
+    if node.get("type") == "boolean":
+        return f"Select yes or no for ‘{title}’" if question else f"Select {_phrase(title)}"
     if choice:
-        return f"Select an answer for: {title}"
+        return f"Select an answer for ‘{title}’" if question else f"Select {_phrase(title)}"
     if node.get("format") == "date":
-        return f"Enter a date for: {title}"
+        return f"Enter a date for ‘{title}’" if question else f"Enter {_phrase(title)}"
     if node.get("format") == "document":
-        return f"Upload a file for: {title}"
-    return f"Enter an answer for: {title}"
+        return f"Upload {_phrase(title)}" if not question else f"Upload a file for ‘{title}’"
+    return f"Enter an answer for ‘{title}’" if question else f"Enter {_phrase(title)}"
 
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
                "boolean": "yes or no", "array": "a list", "object": "a group of answers"}
 
 
-def _message(error, title: str) -> str:
+def _message(error, title: str, node: dict) -> str:
     """GOV.UK-style wording for the common failures; jsonschema's own text otherwise."""
     kind, value = error.validator, error.validator_value
+    own = _own(node, kind)
+    if own:
+        return own
     if kind in ("enum", "oneOf", "anyOf", "const"):
         return f"Select one of the options for {title}"
     if kind == "type":
@@ -146,5 +174,5 @@ def validate(schema: dict, data: dict, context: dict | None = None) -> dict[str,
                     _add(errors, field, _missing(schema, [*path, name]))
             continue
         field = ".".join(str(p) for p in path) or "_form"
-        _add(errors, field, _message(error, _title(schema, path)))
+        _add(errors, field, _message(error, _title(schema, path), _node(schema, path)))
     return errors

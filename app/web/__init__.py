@@ -29,6 +29,7 @@ from app.web import (
     people_pages,
     registers,
     repair_pages,
+    section_pages,
     session_timeout,
     sso,
     start,
@@ -118,7 +119,8 @@ def init_app(app: Flask) -> None:
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
-                      people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp):
+                      people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
+                      section_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

@@ -36,7 +36,7 @@ from app.services import access, deployment, documents, instances, panels, progr
 from app.services.errors import NotFound, ServiceError
 from app.web import repair_pages
 from app.web.csv_export import csv_response
-from app.web.display import deadline, long_date
+from app.web.display import deadline, long_date, summary_items
 from app.web.sessions import page_login_required
 from app.web.task_pages import _gathered, _names, _story
 
@@ -64,16 +64,41 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+def _typed_date(name: str, legend: str, errors: dict[str, str]) -> tuple[date | None, dict]:
+    """A filter date typed in UK order (day, month, year inputs); the typed parts are kept.
+    An address made before that (?started_from=2026-11-01) still works."""
+    parts = {p: (request.args.get(f"{name}-{p}") or "").strip() for p in ("day", "month", "year")}
+    if not any(parts.values()):
+        old = _day(request.args.get(name))
+        if old:
+            parts = {"day": str(old.day), "month": str(old.month), "year": str(old.year)}
+        return old, parts
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), parts
+    except ValueError:
+        errors[name] = f"{legend} must be a real date"
+        return None, parts
+
+
 def _filters() -> dict:
+    errors: dict[str, str] = {}
+    since, since_parts = _typed_date("started_from", "Started from", errors)
+    until, until_parts = _typed_date("started_to", "Started up to", errors)
+    if since and until and until < since:
+        errors["started_to"] = "Started up to must be the same as or after Started from"
+    return {"errors": errors, "parts": {"started_from": since_parts, "started_to": until_parts},
+            "started_from": since, "started_to": until,
+            **_choices()}
+
+
+def _choices() -> dict:
     return {"pathway": request.args.get("pathway") or None,
             "status": request.args.get("status") if request.args.get("status") in
             InstanceStatus.ALL else None,
             "overdue": request.args.get("overdue") == "1",
             "child_ref": (request.args.get("child_ref") or "").strip() or None,
             "assignee": (request.args.get("assignee") or "").strip() or None,
-            "team": (request.args.get("team") or "").strip() or None,
-            "started_from": _day(request.args.get("started_from")),
-            "started_to": _day(request.args.get("started_to"))}
+            "team": (request.args.get("team") or "").strip() or None}
 
 
 def _query(user: User, f: dict):
@@ -131,6 +156,7 @@ def index():
     rows, total = _rows(user, f, page, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("web/cases.html", rows=rows, total=total, page=page,
+                           errors=f["errors"], summary=summary_items(f["errors"]),
                            pages=max(1, -(-total // PER_PAGE)), f=f, args=args,
                            pathways={v.key: v.name for v in deployment.all_latest()},
                            statuses=InstanceStatus.ALL, teams=_teams(user))

@@ -32,7 +32,8 @@ from app.web import form_render
 
 TICKET_FIELD = "draft_ticket"
 # The task form's endpoints whose answers are kept; the autosave one answers in JSON.
-FORM_ENDPOINTS = frozenset({"task_pages.submit", "task_pages.autosave"})
+FORM_ENDPOINTS = frozenset({"task_pages.submit", "task_pages.autosave",
+                            "section_pages.save_section"})
 AUTOSAVE_ENDPOINT = "task_pages.autosave"
 
 
@@ -92,13 +93,19 @@ def _keep() -> bool:
     return True
 
 
+def _task_page(task_id) -> str:
+    """Back to the task as it was shown: a long form's one-page view stays one page."""
+    view = {"view": "all"} if request.args.get("view") == "all" else {}
+    return url_for("task_pages.task", task_id=task_id, **view)
+
+
 def rescue():
     """For a task form posted without a usable session: keep its answers and send the person
     to sign in and back to the task; None when this is not such a post."""
     if request.method != "POST" or request.endpoint not in FORM_ENDPOINTS:
         return None
     kept = _keep()
-    target = url_for("task_pages.task", task_id=(request.view_args or {}).get("task_id"))
+    target = _task_page((request.view_args or {}).get("task_id"))
     sign_in = url_for("account.login", next=target, kept=1 if kept else None)
     if request.endpoint == AUTOSAVE_ENDPOINT:
         return jsonify(signed_out=True, kept=kept, sign_in=sign_in), 401
@@ -116,6 +123,6 @@ def form_login_required(view):
         if current_user() is not None:
             return view(*args, **kwargs)
         return rescue() or redirect(url_for(
-            "account.login", next=url_for("task_pages.task", task_id=kwargs.get("task_id"))))
+            "account.login", next=_task_page(kwargs.get("task_id"))))
 
     return wrapper

@@ -1,13 +1,17 @@
 """Start a request: the pathways the user's roles may start, and a short start form."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from app.extensions import db
-from app.models import TaskStatus
+from app.models import InstanceStatus, ProcessInstance, TaskStatus
 from app.security import signed_in_user
-from app.services import deployment, instances
+from app.services import access, deployment, instances
 from app.services.errors import Forbidden
+from app.web import case_pages
+from app.web.display import long_date
 from app.web.sessions import page_login_required
 
 bp = Blueprint("start", __name__)
@@ -23,6 +27,27 @@ def choose():
     return render_template("web/start.html", models=startable(signed_in_user()))
 
 
+def _open_request(user, key: str, child_ref: str) -> dict | None:
+    """An open request of this pathway for this child, as the start page may describe it:
+    when it was started, and a link when the person may see the case."""
+    found = db.session.scalars(
+        db.select(ProcessInstance).where(ProcessInstance.process_key == key,
+                                         ProcessInstance.child_ref == child_ref,
+                                         ProcessInstance.status.in_(InstanceStatus.OPEN))
+        .order_by(ProcessInstance.started_at.desc()).limit(1)).first()
+    if found is None:
+        return None
+    visible = db.session.scalar(db.select(ProcessInstance.id).where(
+        ProcessInstance.id == found.id, access.visible_instances(user)))
+    link = None
+    if visible and case_pages.sees_cases(user):
+        link = url_for("case_pages.case", instance_id=found.id)
+    elif (found.data or {}).get("initiator") == user.username:
+        link = url_for("my_work.index")
+    return {"started": long_date(found.started_at), "link": link,
+            "mine": (found.data or {}).get("initiator") == user.username}
+
+
 @bp.route("/start/<key>", methods=["GET", "POST"])
 @page_login_required
 def start(key: str):
@@ -32,8 +57,19 @@ def start(key: str):
         abort(404)
     values = {"child_ref": request.form.get("child_ref", "").strip(),
               "name": request.form.get("name", "").strip()}
+    born = {p: request.form.get(f"date_of_birth-{p}", "").strip()
+            for p in ("day", "month", "year")}
     errors = {}
     if request.method == "POST":
+        if any(born.values()):
+            try:  # optional: known here, the forms need not ask for it (or the age) again
+                values["date_of_birth"] = date(int(born["year"]), int(born["month"]),
+                                               int(born["day"])).isoformat()
+            except ValueError:
+                errors["date_of_birth"] = "Date of birth must be a real date"
+            else:
+                if values["date_of_birth"] > date.today().isoformat():
+                    errors["date_of_birth"] = "Date of birth must be today or in the past"
         if not values["child_ref"]:
             errors["child_ref"] = "Enter the child's reference"
         elif len(values["child_ref"]) > 80:
@@ -42,6 +78,12 @@ def start(key: str):
             errors["name"] = "Enter the child's name"
         elif len(values["name"]) > 200:
             errors["name"] = "The child's name must be 200 characters or fewer"
+        if not errors and request.form.get("duplicate") != "start":
+            duplicate = _open_request(user, key, values["child_ref"])
+            if duplicate is not None:
+                # A second open request for the same child is usually a mistake: say so first.
+                return render_template("web/start_form.html", model=model, values=values,
+                                       born=born, errors={}, duplicate=duplicate)
         if not errors:
             try:
                 instance = instances.start(user, key, values, {})
@@ -53,5 +95,5 @@ def start(key: str):
             if mine:
                 return redirect(url_for("task_pages.task", task_id=mine[0].id, started=1))
             return redirect(url_for("inbox.inbox"))
-    return render_template("web/start_form.html", model=model, values=values,
+    return render_template("web/start_form.html", model=model, values=values, born=born,
                            errors=errors), (422 if errors else 200)

@@ -28,7 +28,7 @@ from app.services import (
     tasks,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.web import document_field, form_render, kept_answers
+from app.web import document_field, form_render, form_sections, kept_answers, review
 from app.web.display import deadline, long_date
 from app.web.sessions import page_login_required
 
@@ -137,17 +137,26 @@ def _fixing(problems: dict) -> str:
             f"{count} answers need fixing before you can submit")
 
 
-def save_draft(user, task, form) -> dict[str, list[str]]:
-    """Save what the person typed into `task`'s form as its draft; the problems it holds."""
+def save_draft(user, task, form, merge: bool = False) -> dict[str, list[str]]:
+    """Save what the person typed into `task`'s form as its draft; the problems it holds.
+
+    With `merge` (a section's page, its autosave, answers put back after signing in), only
+    the sections the post has inputs for are replaced: the rest of the draft stays.
+    """
     schema, ui_schema = forms.task_form(task), forms.task_form(task, ui=True)
-    data, unread = form_render.parse_submission(schema, ui_schema, form)
-    typed = form_render.typed_inputs(schema, ui_schema, form) if unread else None
+    if merge and form_sections.sections(schema, ui_schema):
+        data, typed, _ = form_sections.merged_draft(
+            schema, ui_schema, MultiDict(form), form_sections.opening_values(task),
+            task.draft_raw)
+    else:
+        data, unread = form_render.parse_submission(schema, ui_schema, form)
+        typed = form_render.typed_inputs(schema, ui_schema, form) if unread else None
     saved = tasks.save_draft(user, task.id, data, typed)
     return _draft_problems(saved, saved.draft_data, saved.draft_raw)
 
 
 def _render(task, user, values: dict, errors: dict, status: int = 200,
-            summary_title: str | None = None):
+            summary_title: str | None = None, sections: list | None = None):
     instance = task.instance
     schema = forms.task_form(task)
     ui_schema = forms.task_form(task, ui=True)
@@ -165,7 +174,11 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         pathway=pathway.name if pathway else task.process_key, holder=holder,
         covering=holder if covering else None,
         due=deadline(task.due_at) if task.status == TaskStatus.READY else None,
-        fields=form_render.render_form(schema, ui_schema, values, errors) if workable else None,
+        fields=form_render.render_form(schema, ui_schema, values, errors)
+        if workable and sections is None else None,
+        sections=sections if workable else None, view=_view(),
+        ready_to_check=sections is not None and form_sections.ready_to_check(sections),
+        under_review=_under_review(task, workable),
         ticket=kept_answers.ticket(user, task) if workable else None,
         summary=summary, summary_title=summary_title,
         gathered=_gathered(instance, task.id), story=_story(instance),
@@ -174,6 +187,14 @@ def _render(task, user, values: dict, errors: dict, status: int = 200,
         may_release=task.status == TaskStatus.READY and task.assignee is not None and (
             task.assignee == user.username or access.can_assign(user)),
     ), status
+
+
+def _under_review(task, workable: bool) -> dict | None:
+    """For a reviewer: the request they review, first, with what changed since last round."""
+    found = review.request_under_review(task) if workable else None
+    if found:
+        found["by"] = _names({found["by"]}).get(found["by"], found["by"])
+    return found
 
 
 def _returned(task) -> dict | None:
@@ -213,8 +234,11 @@ def task(task_id: str):
         values = form_render.as_typed(current.draft_data, current.draft_raw)
         problems = _draft_problems(current, current.draft_data, current.draft_raw)
     else:
-        schema = forms.task_form(current)
-        values = forms.keep_form_fields(schema, rounds.prefill(current))
+        values = form_sections.opening_values(current)
+    if request.args.get("view") != "all" and current.status == TaskStatus.READY:
+        listed = form_sections.task_list(current)
+        if listed is not None:
+            return _render(current, user, values, {}, sections=listed)
     return _render(current, user, values, problems,
                    summary_title=_fixing(problems) if problems else None)
 
@@ -222,18 +246,19 @@ def task(task_id: str):
 def _put_back(user, task, kept: list):
     """Answers posted after the person's session ended become the task's draft."""
     try:
-        problems = save_draft(user, task, MultiDict([(name, text) for name, text in kept]))
+        problems = save_draft(user, task, MultiDict([(name, text) for name, text in kept]),
+                              merge=True)
     except ServiceError as exc:
         db.session.rollback()
         pending_drafts.take(user, task)  # they cannot go anywhere now
         db.session.commit()
         flash("The answers you typed before you were signed out could not be put back: "
               f"{exc.message}", "info")
-        return redirect(url_for("task_pages.task", task_id=task.id))
+        return redirect(url_for("task_pages.task", task_id=task.id, **_view()))
     db.session.commit()
     flash("We have put back the answers you typed before you were signed out, as a draft. "
           "Nothing has been sent yet: check them, then submit.", "info" if problems else "success")
-    return redirect(url_for("task_pages.task", task_id=task.id))
+    return redirect(url_for("task_pages.task", task_id=task.id, **_view()))
 
 
 @bp.post("/tasks/<task_id>")
@@ -246,7 +271,12 @@ def submit(task_id: str):
     form, upload_errors = _take_uploads(user, current, schema, ui_schema)
     if upload_errors:
         return _render(current, user, form.to_dict(), upload_errors, 422)
+    changed = form_render.row_action(form)
+    if changed is not None:
+        return _rows_changed(user, current, changed)
     data, parse_errors = form_render.parse_submission(schema, ui_schema, form)
+    if form.get("action") != "draft":
+        data, parse_errors = form_render.only_applicable(schema, data, parse_errors)
     try:
         if form.get("action") == "draft":
             problems = save_draft(user, current, form)
@@ -254,7 +284,7 @@ def submit(task_id: str):
             # With problems the page lists them in an error summary, which takes the focus.
             flash("Your draft has been saved. Nothing has been sent yet.",
                   "info" if problems else "success")
-            return redirect(url_for("task_pages.task", task_id=task_id))
+            return redirect(url_for("task_pages.task", task_id=task_id, **_view()))
         if parse_errors:
             # Show every problem at once: what could not be read, and what is missing.
             missing = {k: v for k, v in forms.validate(schema, data, current.instance.data).items()
@@ -303,6 +333,26 @@ def _take_uploads(user, task, schema: dict, ui_schema: dict) -> tuple[MultiDict,
     return form, errors
 
 
+def _rows_changed(user, task, form: MultiDict):
+    """"Add another" or "Remove": the answers so far kept as the draft, and the form drawn
+    again with the rows changed."""
+    try:
+        save_draft(user, task, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("task_pages.task", task_id=task.id))
+    db.session.commit()
+    data, _ = form_render.parse_submission(forms.task_form(task),
+                                           forms.task_form(task, ui=True), form)
+    return _render(task, user, {**data, **form.to_dict()}, {})
+
+
+def _view() -> dict:
+    """Keeps a long form's one-page view (?view=all) across its own posts."""
+    return {"view": "all"} if request.args.get("view") == "all" else {}
+
+
 @bp.post("/tasks/<task_id>/draft")
 @kept_answers.form_login_required
 def autosave(task_id: str):
@@ -310,7 +360,8 @@ def autosave(task_id: str):
     user = signed_in_user()
     current = _visible(user, task_id)
     try:
-        problems = save_draft(user, current, request.form)
+        problems = save_draft(user, current, request.form,
+                              merge=request.form.get("section") is not None)
     except ServiceError as exc:
         db.session.rollback()
         return jsonify(saved=False, message=exc.message), 409

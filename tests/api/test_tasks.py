@@ -143,7 +143,7 @@ def test_complete_validates_against_the_form(as_user):
     assert errors["when"] == ["Date of visit must be a real date"]
     assert errors["note"] == ["Note must be text"]
     missing = sw.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {}})
-    assert missing.json["errors"] == {"outcome": ["Select an answer for: Outcome"]}
+    assert missing.json["errors"] == {"outcome": ["Select outcome"]}
     no_data = sw.post(f"/api/v1/tasks/{task_id}/complete", json={})
     assert no_data.status_code == 422 and "data" in no_data.json["errors"]
     # Nothing was lost or advanced by the failed attempts.

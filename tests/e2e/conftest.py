@@ -134,8 +134,11 @@ def sign_out(page) -> None:
     page.wait_for_url(re.compile(r"/login"))
 
 
-def start_marp(page, child_ref: str, name: str) -> None:
-    """From any signed-in page: Start a request → MARP → Start → the child → Start request."""
+def start_marp(page, child_ref: str, name: str, one_page: bool = True) -> None:
+    """From any signed-in page: Start a request → MARP → Start → the child → Start request.
+
+    The request opens as a task list of sections; `one_page` goes on to its one-page view
+    (every question on one form), which the tests of drafts and journeys fill in."""
     page.get_by_role("link", name="Start a request", exact=True).click()
     page.wait_for_url(re.compile(r"/start$"))
     page.get_by_role("button", name=re.compile(r"Start a Multi-Agency Resource Panel")).click()
@@ -143,6 +146,9 @@ def start_marp(page, child_ref: str, name: str) -> None:
     page.get_by_label("Child's full name").fill(name)
     page.get_by_role("button", name="Start request").click()
     page.wait_for_url(re.compile(r"/tasks/\w+(\?.*)?$"))
+    if one_page:
+        page.get_by_role("link", name="Answer all the questions on one page").click()
+        page.wait_for_url(re.compile(r"/tasks/\w+\?view=all$"))
 
 
 def axe_violations(page) -> list[dict]:

@@ -34,6 +34,9 @@ def _date(page, title: str):
 
 def _type_invalid_answers(page) -> None:
     page.get_by_label(AGE).fill("fourteen")
+    # The consultation's date applies once it is said to be done (a conditional question).
+    for name in ("combined_needs", "virtual_placement_consultation_done"):
+        page.locator(f'label[for="f-{name}"]').click()
     consulted = _date(page, CONSULTED)
     consulted.get_by_label("Day").fill("31")
     consulted.get_by_label("Month").fill("2")
@@ -51,7 +54,7 @@ def _expect_typed_and_named(page) -> None:
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("heading")).to_have_text(FIXING)
     expect(summary.get_by_role("link")).to_have_text([
-        re.compile(r"How old is the child or young person\? must be a whole number"),
+        re.compile(r"The child's age must be a whole number"),
         re.compile(r"Date of the virtual placement consultation must be a real date")])
 
 
@@ -84,7 +87,8 @@ def test_a_draft_with_answers_that_cannot_be_read_keeps_and_names_them(new_page)
     page.wait_for_load_state()
     expect(page.locator(".govuk-error-summary__title")).to_have_text("There is a problem")
     expect(page.locator(".govuk-error-summary")).to_contain_text("must be a whole number")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter an answer for")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select what the panel is being asked to agree")
 
     # Fixed, the draft saves without problems.
     page.get_by_label(AGE).fill("14")
@@ -159,7 +163,7 @@ def test_a_timed_out_session_warns_saves_as_you_go_and_loses_nothing(app, new_pa
     page.get_by_label("Username").fill("social_worker")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(rf"/tasks/{task_id}$"))
+    page.wait_for_url(re.compile(rf"/tasks/{task_id}\?view=all$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "We have put back the answers you typed before you were signed out")
     expect(page.get_by_label(AGE)).to_have_value("fourteen")
@@ -191,7 +195,7 @@ def test_without_javascript_a_late_save_is_kept_across_signing_in(chromium, live
             page.get_by_label("Username").fill("social_worker")
             page.get_by_label("Password").fill(DEMO_PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(rf"{task_path}$"))
+            page.wait_for_url(re.compile(rf"{task_path}\?view=all$"))
             _expect_typed_and_named(page)
     finally:
         context.close()

@@ -54,7 +54,7 @@ def test_a_returned_and_resubmitted_request_gets_a_fresh_review(app, new_page):
     sign_in(page, "social_worker")
     row = page.locator("tbody tr").filter(has_text=CHILD)
     expect(row.get_by_text("Returned", exact=True)).to_be_visible()
-    page.goto(f"/tasks/{_ready(app, 'prepare_request')}")
+    page.goto(f"/tasks/{_ready(app, 'prepare_request')}?view=all")
     expect(page.get_by_role("heading", level=1)).to_have_text("Prepare MARP request")
     expect(page.get_by_role("region", name="Returned to you")).to_contain_text(RETURN_COMMENT)
     expect(page.get_by_label("Summary of the child's needs")).to_have_value(

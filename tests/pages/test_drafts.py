@@ -15,6 +15,10 @@ CONSULTED = "virtual_placement_consultation_date"
 TYPED = {AGE: "fourteen", f"{CONSULTED}-day": "31", f"{CONSULTED}-month": "2",
          f"{CONSULTED}-year": "2026", "needs_summary": "Half written"}
 
+# MARP's request is a task list of sections (issue 16, item 7); these tests fill in its
+# one-page view, which keeps every question on one form.
+ONE_PAGE = "?view=all"
+
 
 def _start_marp(b, child_ref="C-4001", name="Dana Draft"):
     b.get("/start/marp")
@@ -39,19 +43,20 @@ def _assert_typed_and_named(page: str) -> None:
     summary = page[page.index("govuk-error-summary"):]
     summary = summary[:summary.index("</ul>")]
     assert f'href="#f-{AGE}"' in summary
-    assert "How old is the child or young person? must be a whole number" in summary
+    assert "The child&#39;s age must be a whole number, like 14" in summary
     assert f'href="#f-{CONSULTED}"' in summary
     assert "Date of the virtual placement consultation must be a real date" in summary
     # Unanswered questions are not errors in a draft: only what was typed and cannot be used.
-    assert "Select an answer for" not in page and "Enter an answer for" not in page
+    assert "Select what the panel is being asked to agree" not in page
+    assert "Enter how long it is needed for" not in page
     assert 'id="f-child_age-error"' in page  # and the field itself says so
 
 
 def test_a_draft_keeps_answers_that_cannot_be_read_yet_and_names_them(app, browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    response = b.post(task_url, {"action": "draft", **TYPED})
+    b.get(task_url + ONE_PAGE)
+    response = b.post(task_url + ONE_PAGE, {"action": "draft", **TYPED})
     assert response.status_code == 302
     saved = b.get(response.headers["Location"])
     page = saved.get_data(as_text=True)
@@ -59,18 +64,23 @@ def test_a_draft_keeps_answers_that_cannot_be_read_yet_and_names_them(app, brows
     assert "2 answers need fixing before you can submit" in page
     _assert_typed_and_named(page)
 
-    reopened = b.get(task_url).get_data(as_text=True)  # and again, days later
+    reopened = b.get(task_url + ONE_PAGE).get_data(as_text=True)  # and again, days later
     assert "Your draft has been saved" not in reopened
     _assert_typed_and_named(reopened)
     with app.app_context():
         task = db.session.get(HumanTask, task_url.rsplit("/", 1)[1])
         assert task.draft_data == {"needs_summary": "Half written"}  # only what was read
 
-    response = b.post(task_url, {"action": "complete", **TYPED})  # Submit still refuses it
+    # Submit still refuses it
+    response = b.post(task_url + ONE_PAGE, {"action": "complete", **TYPED})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "must be a whole number" in page and "must be a real date" in page
-    assert "Enter an answer for" in page  # on Submit the missing answers are named as well
+    assert "must be a whole number" in page
+    # The consultation date applies only once the consultation is said to be done (issue 16,
+    # item 7), so Submit drops it rather than asking for it to be fixed.
+    assert "must be a real date" not in page
+    # On Submit the missing answers are named as well.
+    assert "Select what the panel is being asked to agree" in page
     with app.app_context():
         assert db.session.get(HumanTask, task_url.rsplit("/", 1)[1]).status == "ready"
 
@@ -78,9 +88,9 @@ def test_a_draft_keeps_answers_that_cannot_be_read_yet_and_names_them(app, brows
 def test_a_draft_names_answers_that_are_read_but_not_allowed(browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    b.post(task_url, {"action": "draft", AGE: "40"})
-    page = b.get(task_url).get_data(as_text=True)
+    b.get(task_url + ONE_PAGE)
+    b.post(task_url + ONE_PAGE, {"action": "draft", AGE: "40"})
+    page = b.get(task_url + ONE_PAGE).get_data(as_text=True)
     assert _value(page, AGE) == "40"
     assert "How old is the child or young person? must be 25 or less" in page
     assert "1 answer needs fixing before you can submit" in page
@@ -89,11 +99,11 @@ def test_a_draft_names_answers_that_are_read_but_not_allowed(browser):
 def test_fixing_the_answers_clears_what_was_kept(app, browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    b.post(task_url, {"action": "draft", **TYPED})
-    b.get(task_url)
-    b.post(task_url, {"action": "draft", AGE: "14", "needs_summary": "Half written"})
-    page = b.get(task_url).get_data(as_text=True)
+    b.get(task_url + ONE_PAGE)
+    b.post(task_url + ONE_PAGE, {"action": "draft", **TYPED})
+    b.get(task_url + ONE_PAGE)
+    b.post(task_url + ONE_PAGE, {"action": "draft", AGE: "14", "needs_summary": "Half written"})
+    page = b.get(task_url + ONE_PAGE).get_data(as_text=True)
     assert "Your draft has been saved. Nothing has been sent yet." in page
     assert _value(page, AGE) == "14"
     assert _value(page, f"{CONSULTED}-day") is None
@@ -116,7 +126,7 @@ def _hidden(page: str) -> dict:
 
 
 def _opened(b, task_url) -> dict:
-    return _hidden(b.get(task_url).get_data(as_text=True))
+    return _hidden(b.get(task_url + ONE_PAGE).get_data(as_text=True))
 
 
 def _sign_in_from(b, location: str, username: str = "social_worker"):
@@ -144,7 +154,7 @@ def test_answers_sent_after_the_browser_dropped_the_session_come_back(app, brows
         assert target == task_url
         restored = b.get(target)
         assert restored.status_code == 302  # put back as a draft, then shown
-        page = b.get(restored.headers["Location"]).get_data(as_text=True)
+        page = b.get(restored.headers["Location"] + ONE_PAGE).get_data(as_text=True)
     assert "We have put back the answers you typed before you were signed out" in page
     _assert_typed_and_named(page)
     with app.app_context():
@@ -167,7 +177,7 @@ def test_answers_submitted_after_inactivity_come_back_as_a_draft(app, browser):
             assert response.status_code == 302
             target, login_page = _sign_in_from(b, response.headers["Location"])
             assert "inactive" in login_page
-            page = b.get(target, follow_redirects=True).get_data(as_text=True)
+            page = b.get(target + ONE_PAGE, follow_redirects=True).get_data(as_text=True)
     finally:
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=30)
     assert "We have put back the answers you typed before you were signed out" in page
@@ -194,11 +204,11 @@ def test_kept_answers_go_only_to_the_person_who_typed_them(app, browser):
         assert other.client.post(task_url, data={**forged, "action": "draft", AGE: "9"}
                                  ).status_code in (400, 302)
         other.sign_in("social_worker_2")
-        assert 'value="9"' not in other.get(task_url).get_data(as_text=True)
+        assert 'value="9"' not in other.get(task_url + ONE_PAGE).get_data(as_text=True)
         # The person who typed them gets them back when they sign in.
         b.get("/login")
         b.post("/login", {"username": "social_worker", "password": DEMO_PASSWORD})
-        page = b.get(task_url, follow_redirects=True).get_data(as_text=True)
+        page = b.get(task_url + ONE_PAGE, follow_redirects=True).get_data(as_text=True)
     assert _value(page, AGE) == "fourteen"
 
 
@@ -235,7 +245,7 @@ def test_autosave_keeps_the_draft_and_answers_in_json(app, browser):
     assert answer["saved"] is True
     assert answer["fixing"] == "2 answers need fixing before you can submit"
     assert {p["href"] for p in answer["problems"]} == {f"#f-{AGE}", f"#f-{CONSULTED}"}
-    assert _value(b.get(task_url).get_data(as_text=True), AGE) == "fourteen"
+    assert _value(b.get(task_url + ONE_PAGE).get_data(as_text=True), AGE) == "fourteen"
     with time_machine.travel(utcnow() + timedelta(minutes=31)):  # after the session ended
         late = b.client.post(task_url + "/draft", data={**hidden, AGE: "15"})
         assert late.status_code == 401
@@ -243,5 +253,5 @@ def test_autosave_keeps_the_draft_and_answers_in_json(app, browser):
                                    "sign_in": f"/login?next={task_url}&kept=1"}
         b.get("/login")
         b.post("/login", {"username": "social_worker", "password": DEMO_PASSWORD})
-        page = b.get(task_url, follow_redirects=True).get_data(as_text=True)
+        page = b.get(task_url + ONE_PAGE, follow_redirects=True).get_data(as_text=True)
     assert _value(page, AGE) == "15"

@@ -10,6 +10,10 @@ from app.models import HumanTask
 
 SAMPLES = json.loads((Path(__file__).parents[1] / "pathways" / "marp_samples.json").read_text())
 
+# MARP's request is a task list of sections (issue 16, item 7); these tests fill in its
+# one-page view, which keeps every question on one form.
+ONE_PAGE = "?view=all"
+
 
 def _start_marp(b, child_ref="C-3001", name="Alex Example"):
     b.get("/start/marp")
@@ -39,7 +43,7 @@ def test_start_form_needs_the_child(browser):
 def test_starting_opens_my_first_task(browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    page = b.get(task_url).get_data(as_text=True)
+    page = b.get(task_url + ONE_PAGE).get_data(as_text=True)
     assert "Prepare MARP request" in page
     assert "Alex Example" in page and "C-3001" in page
     assert "What to do" in page
@@ -52,8 +56,8 @@ def test_starting_opens_my_first_task(browser):
 def test_invalid_submission_shows_errors_and_keeps_input(browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    response = b.post(task_url, {"action": "complete", "needs_summary": "Kept text",
+    b.get(task_url + ONE_PAGE)
+    response = b.post(task_url + ONE_PAGE, {"action": "complete", "needs_summary": "Kept text",
                                  "child_age": "fourteen"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -66,15 +70,15 @@ def test_invalid_submission_shows_errors_and_keeps_input(browser):
 def test_draft_is_saved_without_completing(app, browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    response = b.post(task_url, {"action": "draft", "needs_summary": "Half written"})
+    b.get(task_url + ONE_PAGE)
+    response = b.post(task_url + ONE_PAGE, {"action": "draft", "needs_summary": "Half written"})
     assert response.status_code == 302
     task_id = task_url.rsplit("/", 1)[1]
     with app.app_context():
         task = db.session.get(HumanTask, task_id)
         assert task.status == "ready"
         assert task.draft_data == {"needs_summary": "Half written"}
-    assert "Half written" in b.get(task_url).get_data(as_text=True)
+    assert "Half written" in b.get(task_url + ONE_PAGE).get_data(as_text=True)
 
 
 def _form_fields(page: str) -> dict:
@@ -103,9 +107,9 @@ def test_the_request_reaches_the_team_managers_inbox(app, browser):
     with app.app_context():  # put the sample answers in a draft, as if typed in
         db.session.get(HumanTask, task_id).draft_data = SAMPLES["prepare_request"]
         db.session.commit()
-    page = b.get(task_url).get_data(as_text=True)
+    page = b.get(task_url + ONE_PAGE).get_data(as_text=True)
     posted = {k: v if len(v) > 1 else v[0] for k, v in _form_fields(page).items()}
-    response = b.post(task_url, {**posted, "action": "complete"})
+    response = b.post(task_url + ONE_PAGE, {**posted, "action": "complete"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     done = b.get("/").get_data(as_text=True)
     assert "is complete. Next: “Team manager review”" in done
@@ -137,7 +141,7 @@ def test_inbox_filters_and_search(browser):
 def test_release_puts_the_task_back(browser):
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
+    b.get(task_url + ONE_PAGE)
     response = b.post(task_url + "/release")
     assert response.status_code == 302
     other = browser("social_worker_2").get("/?tab=claimable").get_data(as_text=True)
@@ -165,10 +169,10 @@ def test_all_errors_show_at_once(browser):
     """A badly typed answer and missing ones are reported together, not one after another."""
     b = browser("social_worker")
     task_url = _start_marp(b)
-    b.get(task_url)
-    page = b.post(task_url, {"action": "complete", "child_age": "fourteen"}).get_data(
+    b.get(task_url + ONE_PAGE)
+    page = b.post(task_url + ONE_PAGE, {"action": "complete", "child_age": "fourteen"}).get_data(
         as_text=True)
     assert "How old is the child or young person" in page
     assert "must be a whole number" in page
-    assert "Select an answer for: What is the panel being asked to agree" in page
-    assert "Enter an answer for: Summary of the child&#39;s needs" in page
+    assert "Select what the panel is being asked to agree" in page
+    assert "Enter a summary of the child&#39;s needs" in page

@@ -16,6 +16,7 @@ from app.web.form_render import (
     field_id,
     parse_submission,
     render_form,
+    row_action,
     summarise,
     typed_inputs,
 )
@@ -80,8 +81,8 @@ class Page(HTMLParser):
             self.described_by += a["aria-describedby"].split()
         if tag == "label":
             self.label_for.append(a.get("for"))
-        if tag in ("input", "textarea", "select"):
-            self.controls.append({"tag": tag, **a})
+        if tag in ("input", "textarea", "select") and a.get("type") != "hidden":
+            self.controls.append({"tag": tag, **a})  # a hidden input needs no label
         if tag == "input":
             if a.get("type") not in ("radio", "checkbox") or "checked" in a:
                 self.submitted.add(a["name"], a.get("value") or "")
@@ -240,7 +241,7 @@ def test_numbers_money_and_booleans():
     data, errors = parse_submission(schema, ui, form)
     assert data == {"estimated_cost": 1200.5, "combined_needs": False}
     assert errors == {
-        "child_age": ["How old is the child or young person? must be a whole number"],
+        "child_age": ["The child's age must be a whole number, like 14"],
         "documents_up_to_date": ["Select yes or no for Are all relevant documents up to date, "
                                  "and do they show why the child's needs require this "
                                  "intervention?"],
@@ -250,7 +251,7 @@ def test_numbers_money_and_booleans():
          "plan_discussed_with_managers": "true"}))
     assert data == {"estimated_cost": 260000, "plan_discussed_with_managers": True}
     assert isinstance(data["estimated_cost"], int)
-    assert errors["child_age"] == ["How old is the child or young person? must be a whole number"]
+    assert errors["child_age"] == ["The child's age must be a whole number, like 14"]
     for bad in ("NaN", "1e5", "12abc", "1" * 40):
         assert "estimated_cost" in parse_submission(schema, ui, {"estimated_cost": bad})[1]
 
@@ -277,7 +278,7 @@ ACTIONS_UI = {"actions": {"items": {"ui:order": ["owner", "due"],
                                     "priority": {"ui:widget": "select"}}}}
 
 
-def test_repeating_group_renders_rows_plus_an_empty_one():
+def test_repeating_group_renders_its_rows_with_add_another_and_remove():
     values = {"actions": [{"owner": "Team manager", "due": "2027-01-04", "priority": "high"},
                           {"owner": "Social worker"}]}
     html = str(render_form(ACTIONS, ACTIONS_UI, values, {"actions.1.due": ["Enter a due date"],
@@ -286,15 +287,38 @@ def test_repeating_group_renders_rows_plus_an_empty_one():
     assert page.fieldsets == page.legends_first
     for control in page.controls:
         assert control["id"] in page.label_for
-    assert [f"Action {n}" in html for n in (1, 2, 3, 4)] == [True, True, True, False]
+    # GOV.UK's "add another": the rows there are, each removable, then a button for one more.
+    assert [f"Action {n}" in html for n in (1, 2, 3)] == [True, True, False]
+    assert 'name="action" value="remove:actions.1"' in html
+    assert 'value="add:actions"' in html and ">Add another action</button>" in html
+    assert html.index('value="draft" class="app-default-submit"') < html.index("remove:")
     assert page.submitted["actions.0.owner"] == "Team manager"
     assert page.submitted["actions.0.due-day"] == "4"
     assert page.submitted["actions.0.priority"] == "high"
-    assert page.submitted["actions.2.owner"] == ""
+    assert "actions.2.owner" not in page.submitted
     assert 'id="f-actions-1-due-error"' in html and 'id="f-actions-error"' in html
     assert 'id="f-actions"' in html
     parsed, errors = parse_submission(ACTIONS, ACTIONS_UI, page.submitted)
     assert errors == {} and parsed == values
+
+
+def test_add_another_and_remove_redraw_the_rows_without_javascript():
+    posted = MultiDict([("actions.0.owner", "Team manager"), ("actions.1.owner", "Health"),
+                        ("actions-rows", "2"), ("action", "add:actions")])
+    more = row_action(posted)
+    assert more["actions-rows"] == "3"
+    data, _ = parse_submission(ACTIONS, ACTIONS_UI, more)
+    html = str(render_form(ACTIONS, ACTIONS_UI, {**data, **more.to_dict()}, {}))
+    assert "Action 3" in html and 'name="actions.2.owner"' in html
+    fewer = row_action(MultiDict([*posted.items(multi=True)][:3] + [("action",
+                                                                    "remove:actions.0")]))
+    data, _ = parse_submission(ACTIONS, ACTIONS_UI, fewer)
+    assert data == {"actions": [{"owner": "Health"}]}
+    html = str(render_form(ACTIONS, ACTIONS_UI, {**data, **fewer.to_dict()}, {}))
+    assert "Action 2" not in html and "remove:" not in html  # the last row stays
+    assert row_action(MultiDict({"action": "complete"})) is None
+    # An empty list still offers one row to fill.
+    assert "Action 1" in str(render_form(ACTIONS, ACTIONS_UI, {}, {}))
 
 
 def test_repeating_group_drops_empty_rows_and_numbers_errors_by_kept_row():
@@ -310,7 +334,7 @@ def test_repeating_group_drops_empty_rows_and_numbers_errors_by_kept_row():
     assert page.submitted["actions.0.owner"] == "Team manager"
     assert page.submitted["actions.0.due-day"] == "31"
     assert page.submitted["actions.1.owner"] == "Health"
-    assert page.submitted["actions.2.owner"] == ""
+    assert "actions.2.owner" not in page.submitted
     assert field_id("actions.0.due") in page.ids and "f-actions-0-due-error" in page.described_by
     assert parse_submission(ACTIONS, ACTIONS_UI, MultiDict({"actions.0.owner": " "})) == ({}, {})
 

@@ -117,6 +117,18 @@ def _kind(prop: Mapping, ui: Mapping) -> str:
     return "text"
 
 
+def own_message(prop: Mapping, keyword: str) -> str | None:
+    """The form's own words for a failure (`errorMessage`: one message, or one per keyword),
+    as app/services/forms.py reads them for validation."""
+    for key in ("errorMessage", "errorMessages"):
+        given = prop.get(key)
+        if isinstance(given, str) and given.strip():
+            return given
+        if isinstance(given, dict) and isinstance(given.get(keyword), str):
+            return given[keyword]
+    return None
+
+
 def _ui_for(ui: Mapping, key: str) -> dict:
     value = ui.get(key)
     return value if isinstance(value, dict) else {}
@@ -135,6 +147,7 @@ class _Field:
     ui: dict
     kind: str
     title: str
+    applies: str | None = None  # when a conditional question applies, for its hint
 
     @property
     def id(self) -> str:
@@ -143,7 +156,7 @@ class _Field:
     @property
     def hint(self) -> list[str]:
         """The schema's description and the UI schema's help, each on its own line."""
-        parts = [self.prop.get("description"), self.ui.get("ui:help")]
+        parts = [self.prop.get("description"), self.ui.get("ui:help"), self.applies]
         return [str(p).strip() for p in parts if p and str(p).strip()]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.web.form_render.conditions import conditions, drop_inapplicable
 from app.web.form_render.schema import (
     _MONTHS,
     _NUMBER,
@@ -22,6 +23,7 @@ from app.web.form_render.schema import (
     _ParseError,
     _type,
     _ui_for,
+    own_message,
 )
 
 
@@ -99,7 +101,8 @@ def _parse_field(f: _Field, form: MultiDict, data: dict, errors: dict[str, list[
             if text:
                 data[f.key] = _parse_scalar(text, f.prop, f.title)
     except _ParseError as exc:
-        errors.setdefault(f.path, []).append(str(exc))
+        own = own_message(f.prop, "format" if f.kind == "date" else "type")
+        errors.setdefault(f.path, []).append(own or str(exc))
 
 
 def _parse_nested(f: _Field, form: MultiDict, data: dict, errors: dict[str, list[str]]) -> None:
@@ -144,12 +147,59 @@ def parse_submission(schema: dict, ui_schema: dict,
     return data, errors
 
 
+ROWS_SUFFIX = "-rows"  # how many rows a repeating group's page shows, after "Add another"
+MAX_ROWS = 200
+
+
+def rows_wanted(text: str | None) -> int:
+    return min(int(text), MAX_ROWS) if text and text.isascii() and text.isdigit() else 0
+
+
+def row_action(form: MultiDict) -> MultiDict | None:
+    """The post after an "Add another" or "Remove" button, or None for any other button.
+
+    Without JavaScript the page is drawn again from this: one more (empty) row to fill, or
+    the removed row's inputs gone (rows are numbered as drawn, so the others close up).
+    """
+    kind, _, path = str(form.get("action") or "").partition(":")
+    if kind not in ("add", "remove") or not path:
+        return None
+    if kind == "add":
+        out = MultiDict(form)
+        out.setlist(path + ROWS_SUFFIX, [str(rows_wanted(form.get(path + ROWS_SUFFIX)) + 1)])
+        return out
+    group, _, index = path.rpartition(".")
+    out = MultiDict([(k, v) for k, v in form.items(multi=True) if not k.startswith(path + ".")])
+    out.setlist(group + ROWS_SUFFIX,
+                [str(max(rows_wanted(form.get(group + ROWS_SUFFIX)) - 1, 1))])
+    return out
+
+
+def only_applicable(schema: dict, data: dict,
+                    errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """What is submitted: answers to questions that do not apply are dropped, and so are
+    complaints about them (a draft keeps both, as the person may yet change the answer that
+    decides)."""
+    data = drop_inapplicable(schema or {}, dict(data))
+    rules = conditions(schema or {})
+    kept = {path: messages for path, messages in errors.items()
+            if not (path.split(".")[0] in rules and not rules[path.split(".")[0]].holds(data))}
+    return data, kept
+
+
 def _reads(f: _Field, name: str) -> bool:
     if f.kind in ("group", "object"):
         return name.startswith(f.key + ".")
     if f.kind == "date":
         return name in {f"{f.key}-{part}" for part in DATE_PARTS}
     return name in (f.key, f.key + CHECKBOX_SUFFIX)
+
+
+def fields_read(schema: dict, ui_schema: dict, names: Iterable[str]) -> set[str]:
+    """The form's top-level fields that any of these input names answers (posted empty too)."""
+    fields = _fields(schema or {}, ui_schema or {}, "")
+    names = list(names)
+    return {f.key for f in fields if any(_reads(f, name) for name in names)}
 
 
 def typed_inputs(schema: dict, ui_schema: dict, form: MultiDict) -> list[list[str]]:

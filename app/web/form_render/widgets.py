@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from app.web import document_field
+from app.web.form_render.conditions import Condition, conditions
 from app.web.form_render.html import (
     _class_option,
     _classes,
@@ -31,7 +32,7 @@ from app.web.form_render.schema import (
     _type,
     _ui_for,
 )
-from app.web.form_render.values import _raw_rows
+from app.web.form_render.values import ROWS_SUFFIX, _raw_rows, rows_wanted
 
 
 @dataclass
@@ -167,8 +168,14 @@ def _chosen(src: _Source, f: _Field) -> str | None:
     return _encode(value)
 
 
-def _render_choices(f: _Field, src: _Source, errors: _Errors) -> Markup:
-    """Radios (one answer, yes/no inline) or checkboxes (any number), in a fieldset."""
+def _render_choices(f: _Field, src: _Source, errors: _Errors,
+                    reveals: Mapping[str, list[Markup]] | None = None) -> Markup:
+    """Radios (one answer, yes/no inline) or checkboxes (any number), in a fieldset.
+
+    `reveals` are the questions nested under an option (by its value in HTML): GOV.UK
+    Frontend hides them until the option is chosen, and without JavaScript they all show.
+    """
+    reveals = reveals or {}
     fid, messages = f.id, errors.take(f.path)
     extra, described = _hint_and_error(fid, f.hint, messages)
     if f.kind == "checkboxes":
@@ -188,18 +195,27 @@ def _render_choices(f: _Field, src: _Source, errors: _Errors) -> Markup:
         if f.kind == "yesno" and current in ("true", "false"):
             current = "yes" if current == "true" else "no"
         ticked = {current} if current is not None else set()
-    inline = _options(f.ui).get("inline", f.kind == "yesno")
+    # A conditional reveal cannot sit inside an inline row of options.
+    inline = _options(f.ui).get("inline", f.kind == "yesno") and not reveals
     items = []
     for number, (value, text) in enumerate(choices, start=1):
         option_id = fid if number == 1 else f"{fid}-{number}"
         encoded = _encode(value)
+        nested = reveals.get(encoded)
         items.append(_tag("div", {"class": f"govuk-{module}__item"},
                           _void("input", {"class": f"govuk-{module}__input", "id": option_id,
                                           "name": name,
                                           "type": "radio" if module == "radios" else "checkbox",
-                                          "value": encoded, "checked": encoded in ticked}),
+                                          "value": encoded, "checked": encoded in ticked,
+                                          "data-app-reveal": f"{option_id}-conditional"
+                                          if nested else None}),
                           _tag("label", {"class": f"govuk-label govuk-{module}__label",
                                          "for": option_id}, text)))
+        if nested:
+            items.append(_tag("div", {"class": _classes(
+                f"govuk-{module}__conditional",
+                None if encoded in ticked else f"govuk-{module}__conditional--hidden"),
+                "id": f"{option_id}-conditional"}, Markup("\n").join(nested)))
     box = _tag("div", {"class": _classes(f"govuk-{module}",
                                          f"govuk-{module}--inline" if inline else None),
                        "data-module": f"govuk-{module}"}, *items)
@@ -246,15 +262,18 @@ def _render_date(f: _Field, src: _Source, errors: _Errors) -> Markup:
 
 
 def _render_group(f: _Field, src: _Source, errors: _Errors) -> Markup:
-    """A list of objects: each row a fieldset of its fields, plus one empty row to add."""
+    """A list of objects, GOV.UK's "add another" way: each row a fieldset of its fields with
+    a Remove button, then "Add another". Both are submit buttons, so no JavaScript is needed:
+    the server draws the page again with one row more or less (values.row_action)."""
     items = f.prop.get("items") or {}
     items_ui = _ui_for(f.ui, "items")
     raw = [{k: v[0] for k, v in row.items()} for row in _raw_rows(src.raw.items(), f.key)]
     typed = src.typed.get(f.key)
     typed = typed if isinstance(typed, list) else []
-    count = max(len(raw), len(typed))
+    total = max(len(raw), len(typed), rows_wanted(src.raw.get(f.key + ROWS_SUFFIX)), 1)
     limit = f.prop.get("maxItems")
-    total = count + (0 if isinstance(limit, int) and count >= limit else 1)
+    if isinstance(limit, int) and limit > 0:
+        total = min(total, limit)
     item_title = str(items.get("title") or "Item")
     rows = []
     for index in range(total):
@@ -262,10 +281,22 @@ def _render_group(f: _Field, src: _Source, errors: _Errors) -> Markup:
                       typed[index] if index < len(typed) and isinstance(typed[index], dict)
                       else {})
         inner = _render_properties(items, items_ui, row, f"{f.path}.{index}.", errors)
+        if total > 1:
+            inner += _tag("button", {
+                "type": "submit", "name": "action", "value": f"remove:{f.path}.{index}",
+                "class": "govuk-button govuk-button--secondary", "data-module": "govuk-button"},
+                "Remove", _tag("span", {"class": "govuk-visually-hidden"},
+                               f" {item_title.lower()} {index + 1}"))
         rows.append(_fieldset(f"{item_title} {index + 1}", "s", inner))
+    rows.append(_void("input", {"type": "hidden", "name": f.path + ROWS_SUFFIX,
+                                "value": str(total)}))
+    if not (isinstance(limit, int) and total >= limit):
+        rows.append(_tag("button", {
+            "type": "submit", "name": "action", "value": f"add:{f.path}",
+            "class": "govuk-button govuk-button--secondary", "data-module": "govuk-button"},
+            f"Add another {item_title.lower()}"))
     messages = errors.take(f.path)  # after the rows, so it keeps only what no row field showed
-    hint = f.hint + (["To remove a row, clear all of its answers."] if count else [])
-    extra, described = _hint_and_error(f.id, hint, messages)
+    extra, described = _hint_and_error(f.id, f.hint, messages)
     return _form_group(bool(messages), _fieldset(f.title, "m", extra + Markup("").join(rows),
                                                  described=described, fid=f.id))
 
@@ -292,10 +323,54 @@ _RENDERERS = {
 }
 
 
+_CHOICE_KINDS = ("radios", "yesno", "checkboxes")
+
+
+def _option_value(f: _Field, value: Any) -> str:
+    if f.kind == "yesno" and isinstance(value, bool):
+        return "yes" if value else "no"
+    return _encode(value)
+
+
+def _applies(controller: _Field, condition: Condition) -> str:
+    """The hint that says when a nested question applies: all that shows without JavaScript."""
+    choices = ([(True, "Yes"), (False, "No")] if controller.kind == "yesno" else
+               _choices((controller.prop.get("items") or {}) if condition.ticked
+                        else controller.prop))
+    label = next((text for v, text in choices if _option_value(controller, v)
+                  == _option_value(controller, condition.value)), str(condition.value))
+    verb = "ticked" if condition.ticked else "answered"
+    return f"Answer this only if you {verb} ‘{label}’ for ‘{controller.title}’"
+
+
 def _render_properties(schema: Mapping, ui: Mapping, src: _Source, prefix: str,
                        errors: _Errors) -> Markup:
-    return Markup("\n").join(_RENDERERS[f.kind](f, src, errors)
-                             for f in _fields(schema, ui, prefix))
+    fields = _fields(schema, ui, prefix)
+    by_key = {f.key: f for f in fields}
+    rules = {name: c for name, c in conditions(schema).items()
+             if name in by_key and c.field in by_key}
+    # Under a select there is nowhere to nest: the question follows it instead (its hint still
+    # says when it applies), so that it stays beside the answer that decides it.
+    nested = {name: c for name, c in rules.items() if by_key[c.field].kind in _CHOICE_KINDS}
+
+    def draw(f: _Field) -> Markup:
+        reveals: dict[str, list[Markup]] = {}
+        after: list[Markup] = []
+        for dependent in fields:
+            condition = rules.get(dependent.key)
+            if condition is None or condition.field != f.key:
+                continue
+            dependent.applies = _applies(f, condition)
+            if dependent.key in nested:
+                reveals.setdefault(_option_value(f, condition.value), []).append(
+                    draw(dependent))
+            else:
+                after.append(draw(dependent))
+        own = (_render_choices(f, src, errors, reveals) if f.kind in _CHOICE_KINDS
+               else _RENDERERS[f.kind](f, src, errors))
+        return Markup("\n").join([own, *after])
+
+    return Markup("\n").join(draw(f) for f in fields if f.key not in rules)
 
 
 def render_form(schema: dict, ui_schema: dict, values: dict,
@@ -308,6 +383,12 @@ def render_form(schema: dict, ui_schema: dict, values: dict,
     schema, ui_schema, values = schema or {}, ui_schema or {}, values or {}
     src = _Source({k: v for k, v in values.items() if isinstance(v, str)}, values)
     body = _render_properties(schema, ui_schema, src, "", _Errors(errors or {}))
+    if ROWS_SUFFIX in str(body):
+        # Enter in a text box presses the form's first submit button: without this one that
+        # would be a row's Remove. Kept out of sight and of the tab order; it saves a draft.
+        body = Markup('<button type="submit" name="action" value="draft" '
+                      'class="app-default-submit" tabindex="-1" aria-hidden="true">'
+                      'Save as draft</button>\n') + body
     if schema.get("description"):
         body = _tag("p", {"class": "govuk-body"}, schema["description"]) + Markup("\n") + body
     return body
