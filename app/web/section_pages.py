@@ -16,7 +16,7 @@ from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceE
 from app.web import form_render, form_sections, kept_answers
 from app.web.form_sections import Section, opening_values, task_list
 from app.web.sessions import page_login_required
-from app.web.task_pages import save_draft
+from app.web.task_pages import _take_uploads, save_draft
 
 bp = Blueprint("section_pages", __name__)
 
@@ -76,9 +76,13 @@ def section(task_id: str, number: int):
 def save_section(task_id: str, number: int):
     user, task, found = _workable(task_id)
     current = _section(found, number)
-    changed = form_render.row_action(request.form)
+    # A section may ask for papers: files are kept first, as on the one-page form.
+    form, upload_errors = _take_uploads(user, task, *_forms(task))
+    if upload_errors:
+        return _render_section(user, task, found, current, form.to_dict(), upload_errors, 422)
+    changed = form_render.row_action(form)
     try:
-        save_draft(user, task, changed or request.form, merge=True)
+        save_draft(user, task, changed or form, merge=True)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

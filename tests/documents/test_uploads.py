@@ -54,7 +54,7 @@ def test_file_names_are_cleaned(name, kind, clean):
 def test_a_required_document_field_asks_for_an_upload():
     schema = {"type": "object", "required": ["plan"], "properties": {
         "plan": {"type": "string", "format": "document", "title": "Child's plan"}}}
-    assert forms.validate(schema, {}) == {"plan": ["Upload a file for: Child's plan"]}
+    assert forms.validate(schema, {}) == {"plan": ["Upload child's plan"]}  # GOV.UK wording
 
 
 def test_upload_replace_and_download(app, marp, as_user):
@@ -133,7 +133,7 @@ def test_a_step_cannot_name_another_cases_document(app, marp, as_user):
 
 def test_the_task_page_uploads_without_javascript(app, marp, browser):
     page = browser("social_worker")
-    html = page.get(f"/tasks/{marp['task_id']}").get_data(as_text=True)
+    html = page.get(f"/tasks/{marp['task_id']}?view=all").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in html and 'class="govuk-file-upload"' in html
     answer = page.client.post(f"/tasks/{marp['task_id']}", data={
         "csrf_token": page.token(), "action": "draft", "needs_summary": "Needs",
@@ -145,7 +145,7 @@ def test_the_task_page_uploads_without_javascript(app, marp, browser):
         kept = db.session.scalar(db.select(Document).where(
             Document.field == "genogram_chronology_document"))
         assert kept.filename == "Chronology.docx" and kept.task_id == marp["task_id"]
-    html = page.get(f"/tasks/{marp['task_id']}").get_data(as_text=True)
+    html = page.get(f"/tasks/{marp['task_id']}?view=all").get_data(as_text=True)
     assert "Uploaded: <a" in html and "Chronology.docx" in html and kept.id in html
     refused = page.client.post(f"/tasks/{marp['task_id']}", data={
         "csrf_token": page.token(), "action": "draft",
@@ -153,6 +153,22 @@ def test_the_task_page_uploads_without_javascript(app, marp, browser):
         content_type="multipart/form-data")
     assert refused.status_code == 422
     assert "This type of file cannot be uploaded" in refused.get_data(as_text=True)
+
+
+def test_a_section_of_the_task_list_takes_its_papers(app, marp, browser):
+    """MARP's request is a task list; its Papers section uploads without JavaScript too."""
+    page = browser("social_worker")
+    html = page.get(f"/tasks/{marp['task_id']}/sections/4").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html and 'class="govuk-file-upload"' in html
+    saved = page.client.post(f"/tasks/{marp['task_id']}/sections/4", data={
+        "csrf_token": page.token(), "action": "later",
+        "child_plan_document": (io.BytesIO(samples.pdf("Plan")), "Plan.pdf")},
+        content_type="multipart/form-data")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:400]
+    with app.app_context():
+        kept = db.session.scalar(db.select(Document).where(
+            Document.field == "child_plan_document"))
+        assert kept.filename == "Plan.pdf" and kept.task_id == marp["task_id"]
 
 
 def test_the_form_editor_keeps_document_fields_at_the_top_of_a_form():

@@ -60,7 +60,7 @@ def test_the_cover_sees_and_does_the_work_marked_and_recorded_for_the_absent_per
     cover = browser("social_worker_2")
     inbox = _text(cover.get("/"))
     assert "Covering for Sam Carter (Social Worker)" in inbox and "Cover Child" in inbox
-    page = _text(cover.get(f"/tasks/{task_id}"))
+    page = _text(cover.get(f"/tasks/{task_id}?view=all"))  # the one-page form
     assert "Covering for Sam Carter (Social Worker)" in page and 'name="action"' in page
     form = {key: value for key, value in SAMPLES["prepare_request"].items()
             if not isinstance(value, (list, bool, dict))}
