@@ -33,6 +33,8 @@ def test_anyone_records_their_own_absence_with_errors_said_plainly(browser, trav
     assert 'href="#ends_on-day">The date the absence ends must include a year' in page
     assert 'href="#cover">Choose who covers the work' in page
     assert 'name="starts_on-day" type="text" inputmode="numeric" value="31"' in page
+    inline = page[page.index('id="starts_on-error"'):][:200]  # beside the date, once
+    assert "must be a real date</p>" in inline and "[" not in inline
     done = me.post("/people/social_worker/absences", AWAY)
     assert done.status_code == 302
     page = _text(me.get("/people/social_worker/absences"))
