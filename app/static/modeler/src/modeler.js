@@ -134,6 +134,9 @@ function deployBlocked (errors) {
 
 function render ({ focus = false } = {}) {
   const { errors, warnings } = problemItems()
+  // Drawing the summary again (a lint pass after Validate, say) must not take the focus away
+  // from it: a keyboard or screen reader user would be left nowhere.
+  const hadFocus = document.activeElement?.id === 'problems-summary'
   const summary = $('modeler-problems')
   summary.replaceChildren()
   if (errors.length) {
@@ -164,7 +167,7 @@ function render ({ focus = false } = {}) {
   button.disabled = blocked
   button.setAttribute('aria-disabled', String(blocked))
   $('deploy-blocked').hidden = !blocked || state.busy
-  if (focus && errors.length) $('problems-summary').focus()
+  if ((focus || hadFocus) && errors.length) $('problems-summary').focus()
 }
 
 // --- checks ------------------------------------------------------------------------------------
