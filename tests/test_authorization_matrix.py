@@ -175,6 +175,19 @@ PAGES = {
                                                 for r in ROLES}},
     ("POST", "/tasks/<task_id>"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                  for r in ROLES}},
+    # A long form's sections and check-answers page (MARP's request is one): its holder
+    # works them (an empty section is 422, saying what it needs; check answers before every
+    # section is done sends them back); others who see the case are sent to the task's page.
+    ("GET", "/tasks/<task_id>/sections/<int:number>"):
+        {None: 302, **{r: (200 if r == "social_worker" else 302) if r in SEES_CASE else 404
+                       for r in ROLES}},
+    ("POST", "/tasks/<task_id>/sections/<int:number>"):
+        {None: 302, **{r: (422 if r == "social_worker" else 302) if r in SEES_CASE else 404
+                       for r in ROLES}},
+    ("GET", "/tasks/<task_id>/check"):
+        {None: 302, **{r: 302 if r in SEES_CASE else 404 for r in ROLES}},
+    ("POST", "/tasks/<task_id>/check"):
+        {None: 302, **{r: 302 if r in SEES_CASE else 404 for r in ROLES}},
     ("POST", "/tasks/<task_id>/claim"): {None: 302, **{r: 302 if r in SEES_CASE else 404
                                                        for r in ROLES}},
     # Autosave (JSON): the holder's draft is saved; others who see the task are refused.
