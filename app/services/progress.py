@@ -233,4 +233,11 @@ def lock(instance_id: str, for_step: bool = False) -> ProcessInstance | None:
     if for_step:
         query = query.options(joinedload(ProcessInstance.model_version, innerjoin=True),
                               undefer(ProcessInstance.workflow_json))
-    return db.session.scalar(query)
+    instance = db.session.scalar(query)
+    # The case's task rows this request read before the lock (the task being claimed, say)
+    # may be stale: another request may have claimed or completed it meanwhile. Expired, they
+    # are read again on first use, now under the lock, so the checks after it see the truth.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, HumanTask) and obj.instance_id == instance_id:
+            db.session.expire(obj)
+    return instance
