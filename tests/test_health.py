@@ -1,4 +1,4 @@
-"""/healthz and /readyz (issue 21, part 4; ../shared/api.md, Health): no sign-in, no cases."""
+"""/healthz and /readyz (issue 21, part 4; the API contract, "Health"): no sign-in, no cases."""
 from __future__ import annotations
 
 import pytest

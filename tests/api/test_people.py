@@ -1,4 +1,4 @@
-"""Users and teams (../shared/api.md): an administrator adds a real person, gives them roles
+"""Users and teams (the API contract): an administrator adds a real person, gives them roles
 and a team, changes and deactivates them; a team manager reads their team and hands a
 leaver's work over; `flask create-admin` makes the first administrator."""
 from __future__ import annotations
