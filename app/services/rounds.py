@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.models import HistoryEvent, HumanTask, TaskStatus
 from app.services import progress
 
 
@@ -24,7 +25,14 @@ def _done(task: HumanTask) -> list[HumanTask]:
     """The case's other completed steps, in the order they were completed."""
     done = [t for t in task.instance.tasks
             if t.status == TaskStatus.COMPLETED and t.id != task.id and t.completed_at]
-    return sorted(done, key=lambda t: t.completed_at)
+    # Two steps can share a timestamp (a frozen clock, a fast machine): the history's own
+    # order of their completions breaks the tie, never the database's row order.
+    instance_id = getattr(task, "instance_id", None)  # stand-in rows in tests have none
+    order = {} if instance_id is None else dict(db.session.execute(
+        db.select(HistoryEvent.task_id, db.func.max(HistoryEvent.id)).where(
+            HistoryEvent.instance_id == instance_id, HistoryEvent.event == "completed",
+            HistoryEvent.task_id.is_not(None)).group_by(HistoryEvent.task_id)).all())
+    return sorted(done, key=lambda t: (t.completed_at, order.get(t.id, 0)))
 
 
 def own_earlier_answers(task: HumanTask, values: dict[str, Any]) -> set[str]:
