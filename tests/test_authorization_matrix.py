@@ -407,12 +407,48 @@ def _api_call(app, caller, method, rule, case):
     return client.client.open(url, method=method, json=body, headers=client.headers)
 
 
-@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
-@pytest.mark.parametrize(("method", "rule"), sorted(API))
-def test_api(app, case, caller, method, rule):
-    response = _api_call(app, caller, method, rule, case)
-    expected = API[(method, rule)][caller]
-    assert response.status_code == expected, (method, rule, caller, response.get_data()[:300])
+REFUSALS = {401, 403, 404, 405}
+
+
+def _groups(table: dict, refusals: set[int]) -> list:
+    """Callers grouped so that one case serves several of them, which keeps the matrix fast.
+
+    A GET changes nothing, so every caller of a GET route shares one case. Callers refused a
+    change share one too: a refusal that wrongly went through fails its own assertion. Each
+    caller allowed to change something gets a case of their own, as their change would alter
+    what the next caller meets.
+    """
+    params = []
+    for method, rule in sorted(table):
+        expected = table[(method, rule)]
+        if method == "GET":
+            params.append(pytest.param(method, rule, tuple(CALLERS), id=f"{method} {rule} all"))
+            continue
+        refused = tuple(c for c in CALLERS if expected[c] in refusals)
+        if refused:
+            params.append(pytest.param(method, rule, refused, id=f"{method} {rule} refused"))
+        params += [pytest.param(method, rule, (c,), id=f"{method} {rule} {c or 'anonymous'}")
+                   for c in CALLERS if c not in refused]
+    return params
+
+
+def _check(table: dict, call, app, case, method: str, rule: str, callers: tuple) -> None:
+    wrong = []
+    for caller in callers:
+        response = call(app, caller, method, rule, case)
+        expected = table[(method, rule)][caller]
+        if response.status_code != expected:
+            wrong.append((caller, expected, response.status_code, response.get_data()[:200]))
+        elif (table is PAGES and expected == 302 and caller is None
+              and rule not in ("/login", "/logout")
+              and not response.headers["Location"].startswith("/login")):
+            wrong.append((caller, "302 to /login", response.headers["Location"], b""))
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize(("method", "rule", "callers"), _groups(API, REFUSALS))
+def test_api(app, case, method, rule, callers):
+    _check(API, _api_call, app, case, method, rule, callers)
 
 
 def _page_call(app, caller, method, rule, case):
@@ -441,14 +477,10 @@ def _page_call(app, caller, method, rule, case):
     return browser.post(url, data)
 
 
-@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "anonymous")
-@pytest.mark.parametrize(("method", "rule"), sorted(PAGES))
-def test_pages(app, case, caller, method, rule):
-    response = _page_call(app, caller, method, rule, case)
-    expected = PAGES[(method, rule)][caller]
-    assert response.status_code == expected, (method, rule, caller)
-    if expected == 302 and caller is None and rule not in ("/login", "/logout"):
-        assert response.headers["Location"].startswith("/login")
+# A page refuses the signed-out with a redirect to sign in; signed-in refusals are 403/404.
+@pytest.mark.parametrize(("method", "rule", "callers"), _groups(PAGES, REFUSALS))
+def test_pages(app, case, method, rule, callers):
+    _check(PAGES, _page_call, app, case, method, rule, callers)
 
 
 def test_refused_page_actions_change_nothing(app, case):
