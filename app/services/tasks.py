@@ -19,6 +19,7 @@ from app.services import (
     progress,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.form_conditions import drop_inapplicable
 from app.services.rounds import unanswered_own
 
 
@@ -219,7 +220,10 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     _check_open(user, task, instance)
     if instance.data != known:  # another step moved the case on: its rules may now differ
         _validate(schema, data, instance.data)
-    data = forms.keep_form_fields(schema, data)
+    # An answer to a question that does not apply (its condition's answer says so) is not
+    # recorded, whichever client sent it: the page hides it, and the API must not let it in.
+    data = drop_inapplicable(schema or {}, forms.keep_form_fields(schema, data),
+                             forms.task_form(task, ui=True))
     meeting_changes.follow_date_change(user, instance.id, data)
 
     if task.assignee is None:

@@ -1,4 +1,4 @@
-// Conditional questions (app/web/form_render/conditions.py): an option marked
+// Conditional questions (app/services/form_conditions.py): an option marked
 // data-app-reveal shows the block with that id only while it is chosen. GOV.UK Frontend's own
 // radios script would do this too, but it puts aria-expanded on each radio, which ARIA does
 // not allow there (axe: aria-allowed-attr); without JavaScript every block simply shows.

@@ -118,7 +118,7 @@ def _problems(task, data: dict) -> dict[str, list[str]]:
     if task.draft_raw:
         _, problems = form_render.parse_submission(
             schema, ui, MultiDict([(name, text) for name, text in task.draft_raw]))
-    applicable, problems = form_render.only_applicable(schema, data, problems)
+    applicable, problems = form_render.only_applicable(schema, data, problems, ui)
     for path, messages in forms.validate(schema, applicable, task.instance.data).items():
         problems.setdefault(path, messages)
     return problems

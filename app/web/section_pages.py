@@ -116,7 +116,7 @@ def check(task_id: str):
         flash("Complete every section before checking your answers.", "info")
         return redirect(url_for("task_pages.task", task_id=task_id))
     schema, ui = _forms(task)
-    data, _ = form_render.only_applicable(schema, opening_values(task), {})
+    data, _ = form_render.only_applicable(schema, opening_values(task), {}, ui)
     groups = []
     for current in found:
         part, part_ui = form_sections.section_form(schema, ui, current)
@@ -140,8 +140,8 @@ def submit(task_id: str):
     if not form_sections.ready_to_check(found):
         flash("Complete every section before you submit.", "error")
         return redirect(url_for("task_pages.task", task_id=task_id))
-    schema, _ = _forms(task)
-    data, _ = form_render.only_applicable(schema, opening_values(task), {})
+    schema, ui = _forms(task)
+    data, _ = form_render.only_applicable(schema, opening_values(task), {}, ui)
     title = task.title
     try:
         _, created = tasks.complete(user, task_id, data)

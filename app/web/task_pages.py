@@ -276,7 +276,7 @@ def submit(task_id: str):
         return _rows_changed(user, current, changed)
     data, parse_errors = form_render.parse_submission(schema, ui_schema, form)
     if form.get("action") != "draft":
-        data, parse_errors = form_render.only_applicable(schema, data, parse_errors)
+        data, parse_errors = form_render.only_applicable(schema, data, parse_errors, ui_schema)
     try:
         if form.get("action") == "draft":
             problems = save_draft(user, current, form)

@@ -107,3 +107,35 @@ def test_the_server_enforces_then_and_clears_what_does_not_apply(app, browser):
         assert "multi_agency_evidence" not in task.submitted_data
         assert task.submitted_data["family_solutions_evidence"]
         db.session.remove()
+
+
+def test_the_api_does_not_record_answers_to_questions_that_do_not_apply(as_user):
+    """The API is held to the page's rule: an answer left in a question that does not apply
+    is not recorded, whichever client sends it (it would read as evidence nobody gave)."""
+    sw = as_user("social_worker")
+    started = sw.post("/api/v1/process-instances", json={
+        "process_model": "marp", "subject": {"child_ref": "C-COND-API", "name": "Api Cond"}})
+    task = started.json["tasks"][0]
+    sample = {**SAMPLES["prepare_request"], "multi_agency_approach_undertaken": False,
+              "checklist_gaps": "The team around the family starts next week.",
+              "multi_agency_evidence": "Left over from an earlier answer"}
+    done = sw.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": sample})
+    assert done.status_code == 200, done.json
+    assert "multi_agency_evidence" not in done.json["instance"]["data"]
+    assert done.json["instance"]["data"]["family_solutions_evidence"]  # it applies: kept
+
+
+def test_comments_wanted_whatever_the_outcome_are_always_shown_and_kept():
+    """`"ui:reveal": false`: the team manager's comments are needed to return a request and
+    welcome with an endorsement, so they are not hidden under "Return" nor dropped."""
+    forms = FORMS
+    schema = json.loads((forms / "tm-review.schema.json").read_text())
+    ui = json.loads((forms / "tm-review.uischema.json").read_text())
+    page = str(render_form(schema, ui, {}, {}))
+    assert "data-app-reveal" not in page
+    assert page.count('name="tm_comments"') == 1
+    answers = {"tm_review_outcome": "endorse", "tm_comments": "Well evidenced."}
+    assert only_applicable(schema, answers, {}, ui)[0] == answers
+    assert "tm_comments" not in only_applicable(schema, answers, {})[0]  # without the mark
+    refused = only_applicable(schema, {"tm_review_outcome": "return"}, {}, ui)
+    assert refused == ({"tm_review_outcome": "return"}, {})  # and still needed: see validate

@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.web.form_render.conditions import conditions, drop_inapplicable
+from app.services.form_conditions import conditions, drop_inapplicable
 from app.web.form_render.schema import (
     _MONTHS,
     _NUMBER,
@@ -175,13 +175,13 @@ def row_action(form: MultiDict) -> MultiDict | None:
     return out
 
 
-def only_applicable(schema: dict, data: dict,
-                    errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+def only_applicable(schema: dict, data: dict, errors: dict[str, list[str]],
+                    ui: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
     """What is submitted: answers to questions that do not apply are dropped, and so are
     complaints about them (a draft keeps both, as the person may yet change the answer that
     decides)."""
-    data = drop_inapplicable(schema or {}, dict(data))
-    rules = conditions(schema or {})
+    data = drop_inapplicable(schema or {}, dict(data), ui)
+    rules = conditions(schema or {}, ui)
     kept = {path: messages for path, messages in errors.items()
             if not (path.split(".")[0] in rules and not rules[path.split(".")[0]].holds(data))}
     return data, kept

@@ -8,8 +8,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.services.form_conditions import Condition, conditions
 from app.web import document_field
-from app.web.form_render.conditions import Condition, conditions
 from app.web.form_render.html import (
     _class_option,
     _classes,
@@ -347,7 +347,7 @@ def _render_properties(schema: Mapping, ui: Mapping, src: _Source, prefix: str,
                        errors: _Errors) -> Markup:
     fields = _fields(schema, ui, prefix)
     by_key = {f.key: f for f in fields}
-    rules = {name: c for name, c in conditions(schema).items()
+    rules = {name: c for name, c in conditions(schema, ui).items()
              if name in by_key and c.field in by_key}
     # Under a select there is nowhere to nest: the question follows it instead (its hint still
     # says when it applies), so that it stays beside the answer that decides it.

@@ -6,6 +6,10 @@ boxes) makes y a question that applies only when x is v. The page nests y under 
 as a GOV.UK conditional reveal; a parsed POST drops y when x is not v, so an answer left in a
 hidden question is never recorded. Rules of any other shape still hold: jsonschema enforces
 them, the page just shows their questions unconditionally.
+
+A question that is needed after one answer but worth giving after any other (comments,
+needed when a request is returned, welcome when it is endorsed) says so in the UI schema
+with `"ui:reveal": false`: it is always shown, and its answer is kept whatever was chosen.
 """
 from __future__ import annotations
 
@@ -49,8 +53,14 @@ def _simple(test: Any) -> Condition | None:
     return None
 
 
-def conditions(schema: Mapping) -> dict[str, Condition]:
-    """Dependent question -> the one answer that makes it apply, for this level's properties.
+def _always_shown(ui: Mapping | None, name: str) -> bool:
+    layout = (ui or {}).get(name)
+    return isinstance(layout, Mapping) and layout.get("ui:reveal") is False
+
+
+def conditions(schema: Mapping, ui: Mapping | None = None) -> dict[str, Condition]:
+    """Dependent question -> the one answer that makes it apply, for this level's properties
+    (`ui`: this level's layout, whose `"ui:reveal": false` keeps a question always shown).
 
     A question named by two rules, required outright, or depending on itself is left alone:
     nesting it under one option would hide it when another rule needs it.
@@ -70,7 +80,8 @@ def conditions(schema: Mapping) -> dict[str, Condition]:
             if name in found or name == condition.field or name not in props:
                 clash.add(name)
             found[name] = condition
-    found = {name: c for name, c in found.items() if name not in clash}
+    found = {name: c for name, c in found.items()
+             if name not in clash and not _always_shown(ui, name)}
     # A cycle (x under y under x) cannot be drawn nested: leave its questions unconditional.
     for name in list(found):
         seen, current = {name}, found.get(name)
@@ -84,10 +95,10 @@ def conditions(schema: Mapping) -> dict[str, Condition]:
     return found
 
 
-def drop_inapplicable(schema: Mapping, data: dict) -> dict:
+def drop_inapplicable(schema: Mapping, data: dict, ui: Mapping | None = None) -> dict:
     """`data` without answers to questions that do not apply (in chains too: clearing x
     clears what depends on x)."""
-    rules = conditions(schema)
+    rules = conditions(schema, ui)
     changed = True
     while changed:
         changed = False
