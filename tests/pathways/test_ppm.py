@@ -115,3 +115,33 @@ def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(case):
         assert detail["form"]["schema"]["properties"], task["name"]
         assert detail["instructions"], task["name"]
         assert detail["due_at"] and detail["due_rule"], task["name"]
+
+
+PRO_FORMA_PARTS = ("permanence_options", "rehabilitation_home_analysis", "best_option",
+                   "best_option_reasons", "contingency_option", "contingency_reasons",
+                   "planned_timescales", "childs_wishes_and_feelings",
+                   "planning_meeting_and_review_held", "discussed_with_team_manager")
+
+
+def test_the_permanence_tracker_pro_forma_cannot_go_without_its_required_parts(case):
+    """Overview of Decision-Making Forums, PPM: "What is required of attendees: SW/TM to explain
+    what permanency options are available and propose the best option, a contingency and
+    planned timescales"; "Paperwork required: 1. Permanence Tracker Meeting Pro-Forma"; "Other
+    information: ... care/permanency planning meeting [and] CLA reviews ... should take place
+    before attendance". Each part left out is refused by name; so are an empty list of options
+    or timescales and a planning meeting not yet held."""
+    case.do("invite")
+    full = ANSWERS["complete_tracker"]
+    for part in PRO_FORMA_PARTS:
+        response = case.submit("complete_tracker", {k: v for k, v in full.items() if k != part})
+        assert response.status_code == 422, part
+        assert part in response.json["errors"], part
+    for part, value in (("permanence_options", []), ("planned_timescales", []),
+                        ("planning_meeting_and_review_held", False),
+                        ("discussed_with_team_manager", False)):
+        response = case.submit("complete_tracker", {**full, part: value})
+        assert response.status_code == 422, part
+        assert part in response.json["errors"], part
+    assert case.ready() == ["complete_tracker"]
+    case.do("complete_tracker")
+    assert case.ready() == []  # waits for the meeting

@@ -143,3 +143,42 @@ def test_the_letter_is_listed_and_downloadable_from_the_task_page(app, case):
     [letter] = _letters(case)
     download = browser.get(f"/documents/{letter['id']}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
+
+
+def test_an_arrangement_of_under_28_days_is_not_private_fostering(app, as_user, traveller):
+    """CTMP procedure, 1d: "... for a period of 28 days or more". 27 days ends the case at
+    "Not private fostering" with no visit; 28 days is private fostering and the 7-working-day
+    visit follows."""
+    short = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = short.do("record_notification", expected_days=27)
+    assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
+    assert short.ready() == []
+    exactly = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = exactly.do("record_notification", expected_days=28)
+    assert instance["data"]["eligible"] is True
+    assert exactly.ready() == ["first_visit"]
+
+
+def test_a_carer_with_parental_responsibility_is_not_a_private_foster_carer(
+        app, as_user, traveller):
+    """CTMP procedure, 1d: "... by a carer who is not their parent or a close relative who does
+    not have parental responsibility". A family friend who holds parental responsibility (for
+    example under a child arrangements order) is not private fostering; the same friend
+    without it is."""
+    holder = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = holder.do("record_notification", carer_relationship="family_friend",
+                         carer_has_parental_responsibility=True)
+    assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
+    assert holder.ready() == []
+    friend = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = friend.do("record_notification", carer_relationship="family_friend",
+                         carer_has_parental_responsibility=False)
+    assert friend.ready() == ["first_visit"]
+    # The question must be answered: eligibility cannot be decided without it.
+    unanswered = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker",
+                      traveller)
+    answers = {k: v for k, v in ANSWERS["record_notification"].items()
+               if k != "carer_has_parental_responsibility"}
+    response = unanswered.submit("record_notification", answers)
+    assert response.status_code == 422
+    assert "carer_has_parental_responsibility" in response.json["errors"]
