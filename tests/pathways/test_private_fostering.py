@@ -44,6 +44,10 @@ def _letters(case: Walk) -> list[dict]:
 
 
 def test_the_first_visit_is_due_in_7_working_days_and_the_panel_within_42_days(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "Assessment of Private Fostering
+    Arrangements must be completed and presented to Case Tracking Management panel within 42 days of
+    'notification'"; the first visit within 7 working days (Children (Private Arrangements for
+    Fostering) Regulations 2005, reg 4 and 7)."""
     visit = case.task("first_visit")
     assert visit["due_at"].startswith("2026-12-01T17:00")
     assert "reg 4 and 7" in visit["due_rule"]
@@ -54,12 +58,16 @@ def test_the_first_visit_is_due_in_7_working_days_and_the_panel_within_42_days(c
 
 
 def test_a_close_relative_is_not_private_fostering(app, as_user, traveller):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "by a carer who is not their
+    parent or a close relative"."""
     walk = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
     instance = walk.do("record_notification", carer_relationship="aunt_uncle")
     assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
 
 
 def test_a_disabled_17_year_old_is_eligible_but_a_16_year_old_is_not(app, as_user, traveller):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "children under the age of 16 or
+    18, or in the case of disabled children"."""
     disabled = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
     assert disabled.do("record_notification", child_age=17, child_disabled=True)[
         "data"]["eligible"] is True
@@ -68,6 +76,9 @@ def test_a_disabled_17_year_old_is_eligible_but_a_16_year_old_is_not(app, as_use
 
 
 def test_the_42_day_timer_escalates_to_the_team_manager_then_the_service_leader(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "within 42 days of
+    'notification'": the team manager is warned before the deadline and the service leader when it
+    passes (local escalation)."""
     case.do("first_visit")
     case.at("2026-12-18T08:59:00+00:00")
     assert case.ready() == ["complete_pfaar"]
@@ -82,6 +93,10 @@ def test_the_42_day_timer_escalates_to_the_team_manager_then_the_service_leader(
 
 
 def test_approved_letter_signed_by_the_chair_then_statutory_visits_until_it_ends(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "Following Panel approval, the
+    CTMP administrator will compile a letter to the Private Foster Carer to be signed by the CTMP
+    chair stating the decision to approve the placement (appendix III)"; visits continue until the
+    arrangement ends."""
     _to_panel(case)
     case.do("record_decision")
     [letter] = _letters(case)
@@ -105,6 +120,11 @@ def test_approved_letter_signed_by_the_chair_then_statutory_visits_until_it_ends
 
 
 def test_not_approved_goes_to_the_director_whose_letter_refuses_it(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "If the placement is not approved,
+    the Panel Chair will make recommendations to the Director (Children's Services) ... The letter
+    (appendix III) will be sent to the private foster carer signed by the Director stating the
+    decision."
+    """
     _to_panel(case)
     case.do("record_decision", "record_decision__not_approved")
     assert case.ready() == ["director_decision"]
@@ -117,6 +137,9 @@ def test_not_approved_goes_to_the_director_whose_letter_refuses_it(case):
 
 
 def test_the_director_may_approve_and_visits_follow(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "the Director (Children's
+    Services) with whom overall responsibility for ... decision making in respect of private
+    fostering arrangements lies": the Director may approve what the panel did not."""
     _to_panel(case)
     case.do("record_decision", "record_decision__not_approved")
     case.do("director_decision")
@@ -125,6 +148,9 @@ def test_the_director_may_approve_and_visits_follow(case):
 
 
 def test_letters_are_only_for_those_who_may_see_the_case(case, as_user):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "The letter (appendix III) will be
+    sent to the private foster carer": the letter is the child's record, seen only by those who may
+    see the case."""
     _to_panel(case)
     case.do("record_decision")
     [letter] = _letters(case)
@@ -134,6 +160,8 @@ def test_letters_are_only_for_those_who_may_see_the_case(case, as_user):
 
 
 def test_the_letter_is_listed_and_downloadable_from_the_task_page(app, case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "the CTMP administrator will
+    compile a letter": the administrator finds it on the task."""
     _to_panel(case)
     case.do("record_decision")
     browser = Browser(app)
