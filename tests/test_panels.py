@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from app.engine.working_days import LONDON, is_working_day
 from app.extensions import db
-from app.models import Panel
+from app.models import AuditEvent, Panel
 from tests.pages.conftest import Browser
 from tests.pathways.test_marp import ROLES as MARP_ROLES
 from tests.pathways.test_marp import SAMPLES as MARP_SAMPLES
@@ -202,6 +202,13 @@ def test_an_administrator_changes_a_panels_hours_and_cut_off(app, as_user, trave
     assert by_day["2026-12-08"]["submission_deadline"].startswith("2026-12-03T12:00")
     assert by_day["2026-12-22"]["starts_at"].startswith("2026-12-22T13:00")
     assert walk.instance()["listing"]["meeting_id"] == listed
+    # Who changed what is in the audit trail (issue 19, "Also": audited changes).
+    with app.app_context():
+        [event] = db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.object_type == "panel", AuditEvent.object_id == "marp")).all()
+        assert (event.actor, event.action) == ("panel_administrator", "change")
+        assert event.detail["changed"]["starts_at"] == {"from": "10:00", "to": "13:00"}
+        assert event.detail["changed"]["members"]["to"] == ["Service Manager, Localities"]
 
 
 def test_the_administrator_chases_missing_papers_once(app, as_user, traveller):

@@ -23,7 +23,9 @@ bp = Blueprint("panel_settings", __name__)
 
 CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_MEMBERS = 40
-# Field, its label on the page (errors and the confirmation name it so).
+# Field, its label on the page (errors and the confirmation name it so). Cadence (how often,
+# and per kind of request) is shown read only in the template's "cadence" block: when the
+# model makes it editable, its field joins here, in `check` and in that block.
 LABELS = {
     "starts_at": "Start time", "ends_at": "End time", "slot_minutes": "Slot length",
     "cutoff_working_days": "Working days before the meeting",
