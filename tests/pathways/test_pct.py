@@ -248,6 +248,8 @@ def test_the_pre_proceedings_update_references_the_plo_plan(walk):
     assert response.status_code == 422
     assert {"pre_proceedings_plan_date", "pre_proceedings_plan_reference"} <= \
         set(response.json["errors"])
+    assert "pre-proceedings (PLO) plan" in case.clients["team_manager"].get(
+        f"/api/v1/tasks/{case.task('prepare_update')['id']}").json["instructions"]
     instance = case.do("prepare_update", "prepare_update__pre")
     assert instance["data"]["pre_proceedings_plan_reference"] == \
         "Mosaic document 48213: PLO plan of 12 October 2026"
