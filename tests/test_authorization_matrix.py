@@ -57,6 +57,7 @@ MEETING_CHANGERS = {r: 200 for r in ("panel_administrator", "panel_chair", "mana
 PAGE = {None: 302, **{r: 200 for r in ROLES}}
 CASE_READERS = {"team_manager", "service_manager", "panel_administrator", "panel_chair",
                 "process_owner", "manager", "team_manager_2", "head_of_service"}
+PANEL_EDITORS = ("panel_administrator", "process_owner", "manager")
 CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 CASE_VIEW = {None: 302, **{r: 200 if r in SEES_CASE else 404 for r in ROLES}}
@@ -242,6 +243,12 @@ PAGES = {
     ("GET", "/registers/commissioning-budget"): REGISTER,
     ("GET", "/registers/commissioning-budget.csv"): REGISTER,
     ("GET", "/panels/<key>"): PAGE,
+    # A panel's settings: its administrator, the process owner and managers (as the API's
+    # PATCH); an empty form is refused with its errors (422).
+    ("GET", "/panels/<key>/settings"): {None: 302, **{r: 200 if r in PANEL_EDITORS else 403
+                                                      for r in ROLES}},
+    ("POST", "/panels/<key>/settings"): {None: 302, **{r: 422 if r in PANEL_EDITORS else 403
+                                                       for r in ROLES}},
     ("GET", "/meetings/<meeting_id>"): PAGE,
     # An empty form: the panel's roles get the page back with errors (422), others 403.
     ("POST", "/meetings/<meeting_id>/cancel"):

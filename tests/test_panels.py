@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from app.engine.working_days import LONDON, is_working_day
 from app.extensions import db
-from app.models import Panel
+from app.models import AuditEvent, Panel
+from tests.pages.conftest import Browser
 from tests.pathways.test_marp import ROLES as MARP_ROLES
 from tests.pathways.test_marp import SAMPLES as MARP_SAMPLES
 from tests.pathways.test_pct import ANSWERS as PCT_ANSWERS
@@ -201,6 +202,13 @@ def test_an_administrator_changes_a_panels_hours_and_cut_off(app, as_user, trave
     assert by_day["2026-12-08"]["submission_deadline"].startswith("2026-12-03T12:00")
     assert by_day["2026-12-22"]["starts_at"].startswith("2026-12-22T13:00")
     assert walk.instance()["listing"]["meeting_id"] == listed
+    # Who changed what is in the audit trail (issue 19, "Also": audited changes).
+    with app.app_context():
+        [event] = db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.object_type == "panel", AuditEvent.object_id == "marp")).all()
+        assert (event.actor, event.action) == ("panel_administrator", "change")
+        assert event.detail["changed"]["starts_at"] == {"from": "10:00", "to": "13:00"}
+        assert event.detail["changed"]["members"]["to"] == ["Service Manager, Localities"]
 
 
 def test_the_administrator_chases_missing_papers_once(app, as_user, traveller):
@@ -216,3 +224,42 @@ def test_the_administrator_chases_missing_papers_once(app, as_user, traveller):
     [note] = [n for n in as_user("team_manager").get("/api/v1/notifications").json
               if n["kind"] == "chase"]  # (the steps themselves arrived as new work first)
     assert "Prepare tracking update" in note["message"]
+
+
+# Each forum's "Chair & Vice Chair" as its terms of reference give them (copied from the
+# council's Overview of Decision-Making Forums and the CTMP procedure; roles, never names).
+# PCT's terms name a person with no role and no vice chair, so only "PCT Chair" is asserted.
+SEED_CHAIRS = {
+    "marp": ("Service Director", "Head of Service"),  # "Service Director (Chair) / HoS (Vice)"
+    "pct": ("PCT Chair", None),
+    "ppm": ("Head of Service, Localities, Corporate Parenting and Fostering",
+            "Service Manager, Children in Care and Care Leavers"),
+    "placement_forum_1": ("Head of Service, Localities, Corporate Parenting and Fostering",
+                          "Head of Service, Prevention, ART and 0-25 Disability"),
+    "placement_forum_2": ("Head of Service, Localities, Corporate Parenting and Fostering",
+                          "Head of Service, Prevention, ART and 0-25 Disability"),
+    "placement_forum_3": ("Head of Service, Localities, Corporate Parenting and Fostering",
+                          "Head of Service, Prevention, ART and 0-25 Disability"),
+    "ctmp": ("Head of Service, Permanence", None),  # "The panel consists of: Head of Service,
+}                                                   # Permanence, ..." (no vice chair given)
+
+
+def test_each_panels_chair_and_vice_chair_are_those_its_terms_of_reference_name(
+        app, as_user):
+    """Issue 19, item 9: "Chair & Vice Chair" of each forum in the Overview of
+    Decision-Making Forums (MARP, PCT, PPM, Placement Forum Parts 1-3) and the CTMP procedure
+    ("The panel consists of: Head of Service, Permanence ...")."""
+    found = {p["key"]: p for p in as_user("social_worker").get("/api/v1/panels").json}
+    for key, (chair, vice_chair) in SEED_CHAIRS.items():
+        assert found[key]["chair"].startswith(chair), key
+        if vice_chair is None:
+            assert found[key]["vice_chair"] is None, key
+        else:
+            assert found[key]["vice_chair"].startswith(vice_chair), key
+    # PCT's terms name a person: the chair is the forum's own, no role is made up.
+    assert "Head of Service" not in found["pct"]["chair"]
+    chair = Browser(app)
+    chair.sign_in("panel_chair")
+    page = chair.get("/panels/ppm").get_data(as_text=True)
+    assert ("Head of Service, Localities, Corporate Parenting and Fostering; vice chair: "
+            "Service Manager, Children in Care and Care Leavers") in page

@@ -157,7 +157,11 @@ class PanelView(MethodView):
         if ends <= changes.get("starts_at", panel.starts_at):
             raise Invalid("The meeting must end after it starts",
                           {"ends_at": ["must be after starts_at"]})
+        before = {name: getattr(panel, name) for name in changes}
         panels.update_panel(panel, changes)
+        audit.note("panel", key, None, detail={"changed": {
+            name: {"from": before[name], "to": value} for name, value in changes.items()
+            if value != before[name]}})
         db.session.commit()
         return panel
 

@@ -25,6 +25,7 @@ from app.web import (
     modeler_pages,
     my_work,
     panel_pages,
+    panel_settings,
     paper_pages,
     people_pages,
     registers,
@@ -120,7 +121,7 @@ def init_app(app: Flask) -> None:
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp):
+                      section_pages.bp, panel_settings.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

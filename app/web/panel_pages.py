@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app import audit
+from app.api.panels import PANEL_EDITORS
 from app.engine import clock
 from app.engine.working_days import LONDON, WEEKDAYS
 from app.extensions import db
@@ -45,7 +46,7 @@ def index():
 @bp.get("/panels/<key>")
 @page_login_required
 def panel(key: str):
-    signed_in_user()
+    user = signed_in_user()
     try:
         found = panels.get_panel(key)
     except NotFound:
@@ -54,7 +55,8 @@ def panel(key: str):
     meetings = panels.meetings_between(found, today, today + panels.GENERATE_AHEAD)
     db.session.commit()
     return render_template("web/panel.html", panel=found, meetings=meetings,
-                           weekday=WEEKDAYS[found.weekday].capitalize())
+                           weekday=WEEKDAYS[found.weekday].capitalize(),
+                           can_change=bool(user.role_keys & PANEL_EDITORS))
 
 
 @bp.get("/meetings/<meeting_id>")

@@ -92,3 +92,30 @@ def test_the_registers_are_accessible(new_page):
     expect(page.get_by_role("heading", name="Commissioning budget")).to_be_visible()
     assert_accessible(page, "the commissioning budget")
     assert not page.problems, page.problems
+
+
+def test_administrator_changes_a_panels_hours_in_the_browser(new_page):
+    """Issue 19 ("Also"): panel configuration as pages, accessible with errors and on the
+    confirmation."""
+    page = new_page()
+    sign_in(page, "panel_administrator")
+    page.goto("/panels/pct")
+    page.get_by_role("link", name=re.compile("Change the panel's settings")).click()
+    expect(page.get_by_role("heading", name="Change the panel's settings")).to_be_visible()
+    assert_accessible(page, "a panel's settings")
+    page.get_by_label("Start time").fill("9.30")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, "a panel's settings with errors")
+    page.get_by_role("link", name="Start time must be a 24-hour time, like 09:30").click()
+    expect(page.get_by_label("Start time")).to_be_focused()
+    page.get_by_label("Start time").fill("09:30")
+    page.get_by_label("End time").fill("11:30")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check the changes before you make them")
+           ).to_be_visible()
+    assert_accessible(page, "the confirmation of a panel's settings")
+    page.get_by_role("button", name="Make these changes").click()
+    expect(page.get_by_text("the settings are changed")).to_be_visible()
+    expect(page.get_by_text("09:30 to 11:30")).to_be_visible()
+    assert not page.problems, page.problems

@@ -30,6 +30,9 @@ def walk(app, as_user, traveller):
 
 
 def test_only_team_managers_start_tracking(as_user):
+    """Overview of Decision-Making Forums, PCT, "Who needs to attend": the team manager with case
+    responsibility brings the family's pre-proceedings or court case to the forum; no one else
+    registers it."""
     for role in ("social_worker", "panel_chair", "service_manager", "panel_administrator"):
         response = as_user(role).post("/api/v1/process-instances", json={"process_model": "pct"})
         assert response.status_code == 403, role
@@ -38,12 +41,19 @@ def test_only_team_managers_start_tracking(as_user):
 
 
 def test_registration_is_the_team_managers_own_task(app, as_user, traveller):
+    """Overview of Decision-Making Forums, PCT, "Who needs to attend": the team manager with case
+    responsibility."""
     case = Walk(app, as_user, "pct", ROLES, ANSWERS, "team_manager", traveller)
     task = case.task("register_family")
     assert (task["assignee"], task["role"]) == ("team_manager", "team_manager")
 
 
 def test_pre_proceedings_on_track_then_escalated_as_the_target_nears(walk):
+    """Overview of Decision-Making Forums, PCT, "Frequency & when held": fortnightly on a Friday
+    morning for 2 hours, one meeting for pre-proceedings and the next for court tracking; "Purpose":
+    to minimise drift and delay (a case nearing its limit is escalated); "Bookings/attendance": each
+    team manager is sent an allocated slot; "What is required of attendees": a brief update with
+    dates of completed and planned meetings; "Main administrator" distributes the notes."""
     case = walk("register_family__pre")
     data = case.data()
     assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
@@ -90,6 +100,9 @@ def test_pre_proceedings_on_track_then_escalated_as_the_target_nears(walk):
 
 
 def test_proceedings_issued_moves_the_family_to_court_tracking(walk):
+    """Overview of Decision-Making Forums, PCT, "Purpose": overview and tracking of all families in
+    pre-proceedings and court/care proceedings: a family whose proceedings are issued moves to court
+    tracking."""
     case = walk("register_family__pre")
     case.do("allocate_slot")
     case.do("prepare_update", "prepare_update__pre")
@@ -113,6 +126,9 @@ def test_proceedings_issued_moves_the_family_to_court_tracking(walk):
 
 
 def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded(walk):
+    """Overview of Decision-Making Forums, PCT, "Purpose": to minimise drift, track parallel
+    planning, ensure court directions are being progressed (the 26-week limit, Children Act 1989
+    s32)."""
     case = walk("register_family__court")
     data = case.data()
     assert (data["tracking_meeting_kind"], data["tracking_meeting_date"]) == \
@@ -136,6 +152,8 @@ def test_court_case_with_final_hearing_after_week_26_is_escalated_then_concluded
 
 
 def test_an_extension_granted_by_the_court_moves_the_limit(walk):
+    """Overview of Decision-Making Forums, PCT, "Purpose": court directions progressed: an extension
+    the court granted moves the limit (Children Act 1989 s32(5))."""
     case = walk("register_family__court")
     case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     instance = case.do("prepare_update", "prepare_update__court",
@@ -145,6 +163,9 @@ def test_an_extension_granted_by_the_court_moves_the_limit(walk):
 
 
 def test_court_directions_off_track_are_escalated(walk):
+    """Overview of Decision-Making Forums, PCT, "Purpose": "ensure court directions are being
+    progressed, and evidence is filed as directed": directions off track must be explained and are
+    escalated."""
     case = walk("register_family__court")
     case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     response = case.submit("prepare_update", {**ANSWERS["prepare_update__court"],
@@ -158,6 +179,9 @@ def test_court_directions_off_track_are_escalated(walk):
 
 
 def test_the_update_asks_for_what_the_stage_needs(walk):
+    """Overview of Decision-Making Forums, PCT, "What is required of attendees": dates for all
+    completed and planned meetings and the pre-proceedings plan for cases in pre-proceedings; the
+    most recent case management orders for court cases."""
     court = walk("register_family__court")
     court.do("allocate_slot", tracking_meeting_date="2026-12-18")
     response = court.submit("prepare_update", ANSWERS["prepare_update__pre"])
@@ -172,10 +196,13 @@ def test_the_update_asks_for_what_the_stage_needs(walk):
                      for k in ("briefing_report", "actions_in_progress")}
     response = pre.submit("prepare_update", briefing_only)
     assert response.status_code == 422
-    assert {"completed_meetings", "planned_meetings"} <= set(response.json["errors"])
+    assert {"completed_meetings", "planned_meetings", "pre_proceedings_plan_date",
+            "pre_proceedings_plan_reference"} <= set(response.json["errors"])
 
 
 def test_registration_needs_the_dates_the_limits_count_from(app, as_user, traveller):
+    """Overview of Decision-Making Forums, PCT, "Purpose": tracking needs the date proceedings were
+    issued (the limit counts from it), the court and the case number."""
     case = Walk(app, as_user, "pct", ROLES, ANSWERS, "team_manager", traveller)
     response = case.submit("register_family", {"pct_stage": "care_proceedings",
                                                 "children_in_family": 1, "parallel_plan": "x"})
@@ -184,6 +211,8 @@ def test_registration_needs_the_dates_the_limits_count_from(app, as_user, travel
 
 
 def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
+    """Overview of Decision-Making Forums, PCT, "Paperwork needed" and "Bookings/attendance": each
+    step has its form, instructions and a deadline with the rule behind it."""
     case = walk("register_family__court")
     case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     case.do("prepare_update", "prepare_update__court",
@@ -196,8 +225,36 @@ def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(walk):
 
 
 def test_a_case_past_its_limit_says_so(walk):
+    """Overview of Decision-Making Forums, PCT, "Purpose": drift: a case past its 26-week limit says
+    so in its update."""
     case = walk("register_family__court")
     case.do("allocate_slot", tracking_meeting_date="2026-12-18")
     case.at("2027-05-04T10:00:00+00:00")  # the day after week 26 from issue on 2 November
     instance = case.do("prepare_update", "prepare_update__court")
     assert instance["data"]["risk_reasons"][0] == "The 26-week limit passed on 2027-05-03"
+
+
+def test_the_pre_proceedings_update_references_the_plo_plan(walk):
+    """Overview of Decision-Making Forums, PCT, "What is required of attendees": "Team Managers
+    should be able to access and speak to the pre-proceedings plan ... for all [cases] in their
+    team" (issue 19, item 8). The pre-proceedings update names the current PLO plan, its date and
+    where it is kept, and the case keeps them for the forum; a court case's update does not ask for
+    it (its latest case management order is asked instead)."""
+    case = walk("register_family__pre")
+    case.do("allocate_slot")
+    without = {k: v for k, v in ANSWERS["prepare_update__pre"].items()
+               if not k.startswith("pre_proceedings_plan")}
+    response = case.submit("prepare_update", without)
+    assert response.status_code == 422
+    assert {"pre_proceedings_plan_date", "pre_proceedings_plan_reference"} <= \
+        set(response.json["errors"])
+    assert "pre-proceedings (PLO) plan" in case.clients["team_manager"].get(
+        f"/api/v1/tasks/{case.task('prepare_update')['id']}").json["instructions"]
+    instance = case.do("prepare_update", "prepare_update__pre")
+    assert instance["data"]["pre_proceedings_plan_reference"] == \
+        "Mosaic document 48213: PLO plan of 12 October 2026"
+    assert instance["data"]["pre_proceedings_plan_date"] == "2026-10-12"
+
+    court = walk("register_family__court")
+    court.do("allocate_slot", tracking_meeting_date="2026-12-18")
+    assert court.submit("prepare_update", ANSWERS["prepare_update__court"]).status_code == 200

@@ -33,12 +33,18 @@ def _to_first_outcome(case: Walk) -> None:
 
 
 def test_only_the_panel_administrator_starts_tracking(as_user):
+    """Overview of Decision-Making Forums, PPM, "Main administrator": business support books the
+    tracking; practitioners are invited."""
     for role in ("social_worker", "team_manager", "panel_chair"):
         response = as_user(role).post("/api/v1/process-instances", json={"process_model": "ppm"})
         assert response.status_code == 403, role
 
 
 def test_invitation_is_due_within_two_weeks_of_the_second_review(case):
+    """Overview of Decision-Making Forums, PPM, "Bookings/attendance": "SW & TM will be invited to
+    attend Permanence Tracking Meeting within two weeks of the second CLA Review meeting";
+    "Frequency & when held": fortnightly on Thursday afternoons; "Paperwork required": the pro-forma
+    before the meeting."""
     invite = case.task("invite")
     assert invite["due_at"].startswith("2026-12-03T17:00")  # 19 November + 14 days
     assert "within two weeks of the second looked-after review" in invite["due_rule"]
@@ -50,6 +56,9 @@ def test_invitation_is_due_within_two_weeks_of_the_second_review(case):
 
 
 def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved(case):
+    """Overview of Decision-Making Forums, PPM, "Bookings/attendance": "Attendees may be asked to
+    return at an agreed date for review. The outcome of this meeting will determine the next
+    invitation / tracking date(s) - until permanence is achieved"."""
     _to_first_outcome(case)
     assert case.ready() == ["record_outcome"]
     case.do("record_outcome", "record_outcome__endorsed")
@@ -77,6 +86,8 @@ def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved
 
 
 def test_more_information_must_be_answered_on_the_return(case):
+    """Overview of Decision-Making Forums, PPM, "Bookings/attendance": asked to return at an agreed
+    date: what the forum asked for is answered on the return."""
     _to_first_outcome(case)
     case.do("record_outcome", "record_outcome__more_information")
     instance = case.do("distribute_notes")
@@ -93,6 +104,8 @@ def test_more_information_must_be_answered_on_the_return(case):
 
 
 def test_the_pro_forma_asks_for_transition_to_independence_at_15_or_over(case):
+    """Overview of Decision-Making Forums, PPM, "Purpose": "all proposed permanence plans for
+    current CLA, including rehabilitation home and Transition to Independence"."""
     case.do("invite")
     response = case.submit("complete_tracker", {**ANSWERS["complete_tracker"], "child_age": 16})
     assert response.status_code == 422
@@ -100,6 +113,8 @@ def test_the_pro_forma_asks_for_transition_to_independence_at_15_or_over(case):
 
 
 def test_the_forum_must_set_a_return_date_unless_permanence_is_achieved(case):
+    """Overview of Decision-Making Forums, PPM, "Bookings/attendance": the outcome "will determine
+    the next invitation / tracking date(s) - until permanence is achieved"."""
     _to_first_outcome(case)
     endorsed = {k: v for k, v in ANSWERS["record_outcome__endorsed"].items()
                 if k != "next_tracking_date"}
@@ -109,9 +124,56 @@ def test_the_forum_must_set_a_return_date_unless_permanence_is_achieved(case):
 
 
 def test_every_task_has_a_form_instructions_and_a_due_date_with_its_rule(case):
+    """Overview of Decision-Making Forums, PPM, "Paperwork required" and "Bookings/attendance": each
+    step has its form, instructions and a deadline with the rule behind it."""
     _to_first_outcome(case)
     for task in case.instance()["tasks"]:
         detail = case.clients[task["role"]].get(f"/api/v1/tasks/{task['id']}").json
         assert detail["form"]["schema"]["properties"], task["name"]
         assert detail["instructions"], task["name"]
         assert detail["due_at"] and detail["due_rule"], task["name"]
+
+
+PRO_FORMA_PARTS = ("permanence_options", "rehabilitation_home_analysis", "best_option",
+                   "best_option_reasons", "contingency_option", "contingency_reasons",
+                   "planned_timescales", "childs_wishes_and_feelings",
+                   "planning_meeting_and_review_held", "discussed_with_team_manager")
+
+
+def test_the_permanence_tracker_pro_forma_cannot_go_without_its_required_parts(case):
+    """Overview of Decision-Making Forums, PPM: "What is required of attendees: SW/TM to explain
+    what permanency options are available and propose the best option, a contingency and
+    planned timescales"; "Paperwork required: 1. Permanence Tracker Meeting Pro-Forma"; "Other
+    information: ... care/permanency planning meeting [and] CLA reviews ... should take place
+    before attendance". Each part left out is refused by name; so are an empty list of options
+    or timescales and a planning meeting not yet held."""
+    case.do("invite")
+    full = ANSWERS["complete_tracker"]
+    for part in PRO_FORMA_PARTS:
+        response = case.submit("complete_tracker", {k: v for k, v in full.items() if k != part})
+        assert response.status_code == 422, part
+        assert part in response.json["errors"], part
+    for part, value in (("permanence_options", []), ("planned_timescales", []),
+                        ("planning_meeting_and_review_held", False),
+                        ("discussed_with_team_manager", False)):
+        response = case.submit("complete_tracker", {**full, part: value})
+        assert response.status_code == 422, part
+        assert part in response.json["errors"], part
+    assert case.ready() == ["complete_tracker"]
+    case.do("complete_tracker")
+    assert case.ready() == []  # waits for the meeting
+
+
+def test_the_contingency_is_a_different_option_from_the_best_one(case):
+    """Overview of Decision-Making Forums, PPM, "What is required of attendees": "propose the
+    best option, a contingency and planned timescales": a contingency that is the best option
+    again is no contingency, and is refused in words."""
+    case.do("invite")
+    same = {**ANSWERS["complete_tracker"], "best_option": "long_term_fostering",
+            "contingency_option": "long_term_fostering"}
+    response = case.submit("complete_tracker", same)
+    assert response.status_code == 422
+    assert response.json["errors"]["contingency_option"] == [
+        "The contingency must be a different option from the best option"]
+    case.do("complete_tracker", best_option="long_term_fostering",
+            contingency_option="connected_carers")

@@ -44,6 +44,10 @@ def _letters(case: Walk) -> list[dict]:
 
 
 def test_the_first_visit_is_due_in_7_working_days_and_the_panel_within_42_days(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "Assessment of Private Fostering
+    Arrangements must be completed and presented to Case Tracking Management panel within 42 days of
+    'notification'"; the first visit within 7 working days (Children (Private Arrangements for
+    Fostering) Regulations 2005, reg 4 and 7)."""
     visit = case.task("first_visit")
     assert visit["due_at"].startswith("2026-12-01T17:00")
     assert "reg 4 and 7" in visit["due_rule"]
@@ -54,12 +58,16 @@ def test_the_first_visit_is_due_in_7_working_days_and_the_panel_within_42_days(c
 
 
 def test_a_close_relative_is_not_private_fostering(app, as_user, traveller):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "by a carer who is not their
+    parent or a close relative"."""
     walk = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
     instance = walk.do("record_notification", carer_relationship="aunt_uncle")
     assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
 
 
 def test_a_disabled_17_year_old_is_eligible_but_a_16_year_old_is_not(app, as_user, traveller):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "children under the age of 16 or
+    18, or in the case of disabled children"."""
     disabled = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
     assert disabled.do("record_notification", child_age=17, child_disabled=True)[
         "data"]["eligible"] is True
@@ -68,6 +76,9 @@ def test_a_disabled_17_year_old_is_eligible_but_a_16_year_old_is_not(app, as_use
 
 
 def test_the_42_day_timer_escalates_to_the_team_manager_then_the_service_leader(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "within 42 days of
+    'notification'": the team manager is warned before the deadline and the service leader when it
+    passes (local escalation)."""
     case.do("first_visit")
     case.at("2026-12-18T08:59:00+00:00")
     assert case.ready() == ["complete_pfaar"]
@@ -82,6 +93,10 @@ def test_the_42_day_timer_escalates_to_the_team_manager_then_the_service_leader(
 
 
 def test_approved_letter_signed_by_the_chair_then_statutory_visits_until_it_ends(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "Following Panel approval, the
+    CTMP administrator will compile a letter to the Private Foster Carer to be signed by the CTMP
+    chair stating the decision to approve the placement (appendix III)"; visits continue until the
+    arrangement ends."""
     _to_panel(case)
     case.do("record_decision")
     [letter] = _letters(case)
@@ -105,6 +120,11 @@ def test_approved_letter_signed_by_the_chair_then_statutory_visits_until_it_ends
 
 
 def test_not_approved_goes_to_the_director_whose_letter_refuses_it(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "If the placement is not approved,
+    the Panel Chair will make recommendations to the Director (Children's Services) ... The letter
+    (appendix III) will be sent to the private foster carer signed by the Director stating the
+    decision."
+    """
     _to_panel(case)
     case.do("record_decision", "record_decision__not_approved")
     assert case.ready() == ["director_decision"]
@@ -117,6 +137,9 @@ def test_not_approved_goes_to_the_director_whose_letter_refuses_it(case):
 
 
 def test_the_director_may_approve_and_visits_follow(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "the Director (Children's
+    Services) with whom overall responsibility for ... decision making in respect of private
+    fostering arrangements lies": the Director may approve what the panel did not."""
     _to_panel(case)
     case.do("record_decision", "record_decision__not_approved")
     case.do("director_decision")
@@ -125,6 +148,9 @@ def test_the_director_may_approve_and_visits_follow(case):
 
 
 def test_letters_are_only_for_those_who_may_see_the_case(case, as_user):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "The letter (appendix III) will be
+    sent to the private foster carer": the letter is the child's record, seen only by those who may
+    see the case."""
     _to_panel(case)
     case.do("record_decision")
     [letter] = _letters(case)
@@ -134,6 +160,8 @@ def test_letters_are_only_for_those_who_may_see_the_case(case, as_user):
 
 
 def test_the_letter_is_listed_and_downloadable_from_the_task_page(app, case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "the CTMP administrator will
+    compile a letter": the administrator finds it on the task."""
     _to_panel(case)
     case.do("record_decision")
     browser = Browser(app)
@@ -143,3 +171,42 @@ def test_the_letter_is_listed_and_downloadable_from_the_task_page(app, case):
     [letter] = _letters(case)
     download = browser.get(f"/documents/{letter['id']}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
+
+
+def test_an_arrangement_of_under_28_days_is_not_private_fostering(app, as_user, traveller):
+    """CTMP procedure, 1d: "... for a period of 28 days or more". 27 days ends the case at
+    "Not private fostering" with no visit; 28 days is private fostering and the 7-working-day
+    visit follows."""
+    short = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = short.do("record_notification", expected_days=27)
+    assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
+    assert short.ready() == []
+    exactly = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = exactly.do("record_notification", expected_days=28)
+    assert instance["data"]["eligible"] is True
+    assert exactly.ready() == ["first_visit"]
+
+
+def test_a_carer_with_parental_responsibility_is_not_a_private_foster_carer(
+        app, as_user, traveller):
+    """CTMP procedure, 1d: "... by a carer who is not their parent or a close relative who does
+    not have parental responsibility". A family friend who holds parental responsibility (for
+    example under a child arrangements order) is not private fostering; the same friend
+    without it is."""
+    holder = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = holder.do("record_notification", carer_relationship="family_friend",
+                         carer_has_parental_responsibility=True)
+    assert (instance["status"], instance["data"]["eligible"]) == ("completed", False)
+    assert holder.ready() == []
+    friend = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker", traveller)
+    instance = friend.do("record_notification", carer_relationship="family_friend",
+                         carer_has_parental_responsibility=False)
+    assert friend.ready() == ["first_visit"]
+    # The question must be answered: eligibility cannot be decided without it.
+    unanswered = Walk(app, as_user, "private_fostering", ROLES, ANSWERS, "social_worker",
+                      traveller)
+    answers = {k: v for k, v in ANSWERS["record_notification"].items()
+               if k != "carer_has_parental_responsibility"}
+    response = unanswered.submit("record_notification", answers)
+    assert response.status_code == 422
+    assert "carer_has_parental_responsibility" in response.json["errors"]
