@@ -8,7 +8,7 @@ Revises: 0022
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0071'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
