@@ -2,7 +2,7 @@
 vice chair, so the seeded "Chair (Head of Service)" stated a role the council never gave.
 Roles, never people: the chair is kept as the forum's own chair and the note says why.
 
-Revision ID: 0071
+Revision ID: 0023
 Revises: 0022
 """
 import sqlalchemy as sa
