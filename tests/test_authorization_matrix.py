@@ -61,6 +61,8 @@ CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 CASE_VIEW = {None: 302, **{r: 200 if r in SEES_CASE else 404 for r in ROLES}}
 ADMIN_PAGE = {None: 302, **{r: 200 if r == "administrator" else 403 for r in ROLES}}
+SUBJECT_ACCESS_PAGE = {None: 302, **{r: 200 if r in ("administrator", "auditor") else 403
+                                     for r in ROLES}}
 PEOPLE_READERS = {**ADMIN_PAGE, "team_manager": 200, "team_manager_2": 200}
 PERSON_PAGE = {**PEOPLE_READERS, "team_manager_2": 404}  # not their team's
 ABSENCE_PAGE = {None: 302, **{r: 200 if r in ABSENCE_KEEPERS else 403 for r in ROLES}}
@@ -285,6 +287,13 @@ PAGES = {
     ("GET", "/admin/teams/new"): ADMIN_PAGE,
     ("POST", "/admin/teams/new"): {**ADMIN_PAGE, "administrator": 422},
     # Absences (social_worker_2's): the person, their team manager, an administrator.
+    # Retention (administrators: deleting needs a selection, else 422) and subject access
+    # (administrators and auditors; the export of the fixture's child is a ZIP).
+    ("GET", "/admin/retention"): ADMIN_PAGE,
+    ("POST", "/admin/retention/confirm"): {**ADMIN_PAGE, "administrator": 422},
+    ("POST", "/admin/retention/delete"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/subject-access"): SUBJECT_ACCESS_PAGE,
+    ("GET", "/admin/subject-access/export"): SUBJECT_ACCESS_PAGE,
     ("GET", "/people/<username>/absences"): ABSENCE_PAGE,
     ("POST", "/people/<username>/absences"): {**ABSENCE_PAGE, **dict.fromkeys(
         ABSENCE_KEEPERS, 422)},
@@ -427,6 +436,8 @@ def _page_call(app, caller, method, rule, case):
            .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
+    if rule == "/admin/subject-access/export":
+        url += "?child_ref=C-9"
     if method == "GET":
         return browser.get(url)
     data = {}

@@ -29,6 +29,7 @@ from app.web import (
     people_pages,
     registers,
     repair_pages,
+    retention_pages,
     section_pages,
     session_timeout,
     sso,
@@ -95,7 +96,7 @@ def menu(user) -> list[tuple[str, str]]:
         items.append(("library_pages.index", "Process library"))
     if audit_pages.is_auditor(user):
         items.append(("audit_pages.index", "Audit trail"))
-    return items + people_pages.people_menu(user)
+    return items + people_pages.people_menu(user) + retention_pages.menu(user)
 
 
 def init_app(app: Flask) -> None:
@@ -120,7 +121,7 @@ def init_app(app: Flask) -> None:
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp):
+                      section_pages.bp, retention_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)
