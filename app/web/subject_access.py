@@ -55,8 +55,10 @@ def case_in_words(instance: ProcessInstance) -> str:
     subject = without_carer_addresses({}, instance.subject or {})
     lines = [instance.model_version.name, "=" * len(instance.model_version.name), "",
              f"Child: {subject.get('name', '')} ({instance.child_ref or 'no reference'})"]
-    if subject.get("date_of_birth"):
-        lines.append(f"Date of birth: {subject['date_of_birth']}")
+    # Whatever else the case was started with, each under its name in words.
+    lines += [f"{key.replace('_', ' ').capitalize()}: {value}"
+              for key, value in subject.items() if key not in ("name", "child_ref")
+              and value not in (None, "", [], {})]
     lines += [f"Status: {STATUS_WORDS.get(instance.status, instance.status)}",
               f"Started: {_when(instance.started_at)}"]
     if instance.completed_at:
