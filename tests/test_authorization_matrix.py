@@ -137,6 +137,11 @@ API = {
     ("DELETE", "/api/v1/absences/<string:absence_id>"):
         _per(dict.fromkeys(ABSENCE_KEEPERS, 204), 403),
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
+    # Retention: administrators (the fixture's case is open, so never deleted); subject
+    # access: administrators and auditors (the fixture's child, C-9, is held: a ZIP).
+    ("GET", "/api/v1/retention/due"): _per({"administrator": 200}, 403),
+    ("POST", "/api/v1/retention/deletions"): _per({"administrator": 200}, 403),
+    ("GET", "/api/v1/subject-access"): _per({"administrator": 200, "auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the
     # cases they may see.
     ("GET", "/api/v1/panels"): ALL_OK,
@@ -361,6 +366,8 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:document_id>", "nodocument")
            .replace("<string:absence_id>", case["absence_id"])
            .replace("<string:username>", "social_worker_2"))
+    if rule == "/api/v1/subject-access":
+        url += "?child_ref=C-9"
     client = ApiClient(app, caller)
     body, raw = None, None
     if rule == "/api/v1/auth/token":
@@ -402,6 +409,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"reason": "Matrix: room booked", "starts_on": "2031-01-07"}
     elif rule.endswith("/items"):
         body = {"reason": "Matrix: urgent", "instance_id": case["instance_id"]}
+    elif rule == "/api/v1/retention/deletions":
+        body = {"instance_ids": [case["instance_id"]]}  # open, so not due: nothing goes
     elif rule.endswith("/assign"):
         body = {"username": "social_worker_2"}
     elif rule.endswith("/resume"):

@@ -14,6 +14,8 @@ import io
 import re
 import zipfile
 
+import sqlalchemy as sa
+
 from app import audit
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, User, utcnow
@@ -39,8 +41,12 @@ def cases_of(child_ref: str) -> list[ProcessInstance]:
 
 
 def audit_of(child_ref: str) -> list[AuditEvent]:
+    """Each look at or change to the child's records, and each list that showed the child
+    (audit.note_list names them in its detail), as the audit trail's own search finds them."""
+    on_list = sa.cast(AuditEvent.detail, sa.String).contains(f'"{child_ref}"', autoescape=True)
     return list(db.session.scalars(db.select(AuditEvent).where(
-        AuditEvent.child_ref == child_ref).order_by(AuditEvent.at, AuditEvent.id)))
+        sa.or_(AuditEvent.child_ref == child_ref, on_list))
+        .order_by(AuditEvent.at, AuditEvent.id)))
 
 
 def _safe(name: str) -> str:
