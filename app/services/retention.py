@@ -130,7 +130,8 @@ def mark_due(moment: datetime | None = None) -> list[str]:
     rules = current_rules()
     listed = {row.instance_id: row for row in db.session.scalars(db.select(RetentionDue))}
     found = []
-    closed = db.select(ProcessInstance).where(ProcessInstance.status.in_(CLOSED))
+    closed = db.select(ProcessInstance).where(ProcessInstance.status.in_(CLOSED),
+                                              ProcessInstance.process_key.in_(rules))
     for instance in db.session.scalars(closed):
         rule = rules.get(instance.process_key)
         due = due_date(instance, rule)
@@ -145,6 +146,8 @@ def mark_due(moment: datetime | None = None) -> list[str]:
             found.append(instance.id)
         else:
             row.rule, row.due_since = rule, due
+    for row in listed.values():  # its pathway's rule has since been taken out: kept
+        db.session.delete(row)
     db.session.commit()
     return found
 

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from app import audit
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, User, utcnow
-from app.services import documents
+from app.services import documents, forms
 from app.services.errors import Forbidden, NotFound
 from app.services.packs import _carer_address, without_carer_addresses
+from app.web import form_render
 from app.web.display import long_date
 from app.web.task_pages import _story
 
@@ -77,6 +78,15 @@ def case_in_words(instance: ProcessInstance) -> str:
         for label, text in entry["answers"]:
             if not _carer_address(label):
                 lines.append(f"    {label}: {text}")
+    drafts = [task for task in instance.tasks if task.draft_data]
+    if drafts:
+        lines += ["", "Saved but not yet sent", "----------------------"]
+    for task in drafts:
+        schema = forms.task_form(task)
+        lines.append(f"{task.title}:")
+        lines += [f"    {label}: {text}" for label, text in form_render.summarise(
+            schema, without_carer_addresses(schema, task.draft_data), forms.task_form(
+                task, ui=True)) if not _carer_address(label)]
     return "\n".join(lines) + "\n"
 
 

@@ -72,6 +72,19 @@ def test_the_export_holds_the_case_in_words_its_papers_letters_and_audit(app, as
         assert [e.object_id for e in export] == [case["id"]]
 
 
+def test_a_draft_not_yet_sent_is_in_it_too(app, as_user, browser):
+    worker = as_user("social_worker")
+    started = worker.post("/api/v1/process-instances",
+                          json={"process_model": "marp", "subject": CHILD}).json
+    saved = browser("social_worker").post(f"/tasks/{started['tasks'][0]['id']}", {
+        "action": "draft", "needs_summary": "Robin needs a short break"})  # Save as draft
+    assert saved.status_code == 302
+    archive = zipfile.ZipFile(io.BytesIO(
+        browser("administrator").get("/admin/subject-access/export?child_ref=C-SAR").data))
+    words = archive.read("cases/01-marp/case.txt").decode()
+    assert "Saved but not yet sent" in words and "Robin needs a short break" in words
+
+
 def test_a_carers_address_is_left_out_of_the_words(app, as_user, browser):
     worker = as_user("social_worker")
     worker.post("/api/v1/process-instances", json={"process_model": "marp", "subject": {
