@@ -105,3 +105,13 @@ def test_only_administrators_and_auditors_and_only_a_child_held(app, as_user, br
     assert "Nothing is held about a child with reference C-NOBODY" in unknown.get_data(
         as_text=True)
     assert admin.get("/admin/subject-access?child_ref=").status_code == 422
+
+
+def test_the_menu_offers_the_pages_to_whoever_may_use_them(browser):
+    def menu(username: str) -> str:
+        page = browser(username).get("/admin/subject-access" if username != "social_worker"
+                                     else "/").get_data(as_text=True)
+        return page[page.index('id="navigation"'):page.index("Sign out")]
+    assert ">Retention<" in menu("administrator") and ">Subject access<" in menu("administrator")
+    assert ">Retention<" not in menu("auditor") and ">Subject access<" in menu("auditor")
+    assert ">Subject access<" not in menu("social_worker")
