@@ -46,7 +46,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import storage
+from app.services import progress, storage
 from app.services.errors import Forbidden, Invalid
 
 log = logging.getLogger(__name__)
@@ -253,20 +253,25 @@ def delete(actor: User, instance_ids: Iterable[str]) -> list[str]:
         message = "Select the cases to delete"
         raise Invalid(message, {"instance_ids": [message]})
     deleted = []
+    rules = current_rules()  # the rule now, should it have changed since the case was listed
     for instance_id in wanted:
         moment = utcnow()
+        # Locked as a step locks it: a second administrator confirming the same case at once
+        # waits, then finds it gone and deletes (and traces) nothing twice.
+        instance = progress.lock(instance_id)
         due = db.session.get(RetentionDue, instance_id)
-        instance = db.session.get(ProcessInstance, instance_id)
-        if due is None or instance is None or due_date(instance, due.rule) is None \
-                or due_date(instance, due.rule) > moment:
-            db.session.rollback()
+        rule = rules.get(instance.process_key) if instance is not None else None
+        when = due_date(instance, rule) if instance is not None else None
+        if due is None or when is None or when > moment:
+            db.session.commit()  # only the lock taken
             continue
-        keys = _delete_one(actor, instance, due.rule, moment)
+        keys = _delete_one(actor, instance, rule, moment)
         # Deleted by statements: their loaded objects must not be flushed or refreshed.
-        for task in list(instance.tasks):
-            db.session.expunge(task)
-        db.session.expunge(due)
-        db.session.expunge(instance)
+        for loaded in list(db.session.identity_map.values()):
+            if loaded is instance or loaded is due or (
+                    isinstance(loaded, HumanTask | Document | MeetingItem | HistoryEvent)
+                    and loaded.instance_id == instance_id):
+                db.session.expunge(loaded)
         db.session.commit()
         deleted.append(instance_id)
         for key in keys:
