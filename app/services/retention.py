@@ -178,6 +178,17 @@ def due_list() -> list[dict]:
             for due, instance, name in rows]
 
 
+def trace_counts() -> list[dict]:
+    """Deleted cases by pathway and outcome, from their anonymised traces (statistics)."""
+    rows = db.session.execute(
+        db.select(RetentionTrace.process_key, RetentionTrace.outcome,
+                  db.func.count(), db.func.max(RetentionTrace.deleted_month))
+        .group_by(RetentionTrace.process_key, RetentionTrace.outcome)
+        .order_by(RetentionTrace.process_key, RetentionTrace.outcome))
+    return [{"process_key": key, "outcome": outcome, "count": count, "last_month": last}
+            for key, outcome, count, last in rows]
+
+
 def _month(moment: datetime | None) -> str | None:
     return f"{moment:%Y-%m}" if moment else None
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, get_flashed_messages, render_template, reque
 
 from app.api import api
 from app.security import current_user
-from app.services import access
+from app.services import access, retention
 from app.web import (
     absence_pages,
     assets,
@@ -115,6 +115,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["in_words"] = display.in_words
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     app.jinja_env.globals["people_menu"] = people_pages.people_menu
+    app.jinja_env.globals["retention_words"] = retention.rule_words
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,

@@ -43,7 +43,7 @@ def _due(errors: dict | None = None, status: int = 200):
     rows = retention.due_list()
     audit.note_list("retention_due", [row["child_ref"] for row in rows])
     return render_template("retention/index.html", rows=rows, errors=errors or {},
-                           long_date=long_date), status
+                           long_date=long_date, traces=retention.trace_counts()), status
 
 
 def _chosen(rows: list[dict]) -> list[dict]:

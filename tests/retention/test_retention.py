@@ -138,6 +138,9 @@ def test_the_administrator_confirms_and_the_records_go_leaving_a_trace(app, as_u
     assert browser("manager").get(f"/cases/{case.id}").status_code == 404
     again = admin.post("/admin/retention/delete", {"instance_ids": case.id})
     assert again.status_code == 422  # no longer listed: nothing to delete twice
+    counted = again.get_data(as_text=True)
+    assert "No records are due for deletion" in counted
+    assert ">declined<" in counted and "2034-01" in counted  # the trace, counted
 
 
 def test_a_looked_after_childs_records_are_kept_until_the_75th_birthday(app, as_user,
@@ -193,3 +196,13 @@ def test_the_beat_schedule_lists_retention_daily(app):
     entry = celery.conf.beat_schedule["list-retention-due"]
     assert entry["task"] == "panelflow.retention_mark_due" and entry["schedule"] == 86400
     assert "panelflow.retention_mark_due" in celery.tasks
+
+
+def test_the_process_library_says_each_pathways_rule(browser):
+    owner = browser("process_owner")
+    assert "Retention: 7 years after the case closed, then listed" in owner.get(
+        "/models/marp").get_data(as_text=True)
+    assert "Retention: until the child&#39;s 75th birthday" in owner.get(
+        "/models/placement_forum_1").get_data(as_text=True)
+    assert "Retention: no rule, so closed cases are kept" in owner.get(
+        "/models/ctmp").get_data(as_text=True)
