@@ -136,6 +136,9 @@ def test_next_week_is_listed_however_late_the_record_and_decision_are_made(case)
     case.do("sw_update")
     case.do("update_tracker")
     case.at("2026-12-04T12:01:00+00:00")
+    assert case.ready() == ["record_tracking", "sw_update"]  # listed as the meeting is held
+    assert case.instance()["listing"]["starts_at"].startswith("2026-12-11")
+    assert case.data()["tracking_meeting_date"] == "2026-12-11"  # the tracker log's next one
     case.at("2026-12-07T09:30:00+00:00")
     case.do("record_tracking")
     case.at("2026-12-08T15:00:00+00:00")
