@@ -45,7 +45,8 @@ def minutes_distributed(meeting_id: str) -> int:
 
 def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request",
                   focus: str | None = None, not_before: str | None = None,
-                  field: str | None = None, slot_field: str | None = None) -> str:
+                  field: str | None = None, slot_field: str | None = None,
+                  after: str | None = None) -> str:
     """List this case on the panel's next meeting still open to it; its date (ISO).
 
     `retrospective`: an emergency decision, heard at the next meeting whatever its cut-off.
@@ -55,11 +56,14 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
     the case's variable (and any timer waiting on it) follows.
     `slot_field`: the variable a later step fills with the slot's start time ("HH:MM"), which
     the agenda then shows instead of working one out.
+    `after`: a standing item (weekly tracking) goes on the first meeting after the one on this
+    date, whatever its cut-off: it follows on from that meeting, so however late the
+    meeting's business is done, no week is skipped.
     """
     if _list is None:
         raise RuntimeError("panels are not available to this engine")
     return _list(panel, retrospective=retrospective, kind=kind, focus=focus,
-                 not_before=not_before, field=field, slot_field=slot_field)
+                 not_before=not_before, field=field, slot_field=slot_field, after=after)
 
 
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,

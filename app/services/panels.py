@@ -92,16 +92,21 @@ def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
 
 
 def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
-                 focus: str | None = None, not_before: date | None = None) -> Meeting:
+                 focus: str | None = None, not_before: date | None = None,
+                 after: date | None = None) -> Meeting:
     """The first meeting still open to a submission made at `moment` (and on or after
     `not_before`, a return date a forum set). A retrospective (emergency) item goes on the
-    next meeting regardless of its cut-off."""
-    horizon = max(moment.astimezone(LONDON).date(), not_before or date.min) + GENERATE_AHEAD
+    next meeting regardless of its cut-off, and so does a standing item that follows on from
+    the meeting held on `after` (it is on the first one after that day)."""
+    horizon = max(moment.astimezone(LONDON).date(), not_before or date.min,
+                  after or date.min) + GENERATE_AHEAD
     ensure_meetings(panel, horizon)
     query = db.select(Meeting).where(
         Meeting.panel_key == panel.key, Meeting.status == MeetingStatus.SCHEDULED,
         Meeting.starts_at > moment)
-    if not retrospective:
+    if after:
+        query = query.where(Meeting.starts_at >= local_moment(after + timedelta(days=1), "00:00"))
+    elif not retrospective:
         query = query.where(Meeting.submission_deadline >= moment)
     if focus:
         query = query.where(Meeting.focus == focus)
@@ -116,10 +121,11 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
 def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
                   kind: str = "request", focus: str | None = None,
                   not_before: date | None = None, field: str | None = None,
-                  slot_field: str | None = None) -> MeetingItem:
+                  slot_field: str | None = None, after: date | None = None) -> MeetingItem:
     """List the case on the next open meeting (once per meeting)."""
     moment = clock.now()
-    meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before)
+    meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before,
+                           after)
     item = db.session.scalar(db.select(MeetingItem).where(
         MeetingItem.meeting_id == meeting.id, MeetingItem.instance_id == instance_id))
     if item is None:
@@ -133,7 +139,8 @@ def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
 
 def list_current_instance(panel_key: str, retrospective: bool = False, kind: str = "request",
                           focus: str | None = None, not_before: str | None = None,
-                          field: str | None = None, slot_field: str | None = None) -> str:
+                          field: str | None = None, slot_field: str | None = None,
+                          after: str | None = None) -> str:
     """What a diagram's `list_on_panel(...)` runs: lists the case whose step is running and
     returns the meeting's date (London) as an ISO string."""
     instance_id = current_instance.get()
@@ -141,7 +148,7 @@ def list_current_instance(panel_key: str, retrospective: bool = False, kind: str
         raise RuntimeError("list_on_panel() can only run within a case's step")
     item = list_instance(instance_id, panel_key, bool(retrospective), kind, focus,
                          date.fromisoformat(not_before[:10]) if not_before else None, field,
-                         slot_field)
+                         slot_field, date.fromisoformat(str(after)[:10]) if after else None)
     return item.meeting.starts_at.astimezone(LONDON).date().isoformat()
 
 
@@ -166,16 +173,23 @@ def current_listing(instance_id: str) -> MeetingItem | None:
         .order_by(Meeting.starts_at.desc()).limit(1))
 
 
-def record_decision(instance_id: str, fields: dict[str, str], data: dict) -> MeetingItem | None:
+def record_decision(instance_id: str, fields: dict[str, str], data: dict,
+                    inherited: dict | None = None) -> MeetingItem | None:
     """Copy a panel's decision from the submitted form onto the case's agenda item, and mark
-    the meeting held."""
-    item = db.session.scalar(
+    the meeting held. The item is the one whose meeting date the step inherited (its
+    `field`): a case listed weekly is already on next week's meeting when this week's
+    decision is recorded. Otherwise it is the latest meeting the case waits for."""
+    items = list(db.session.scalars(
         db.select(MeetingItem).join(Meeting)
         .where(MeetingItem.instance_id == instance_id, MeetingItem.decision.is_(None),
                Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.HELD)))
-        .order_by(Meeting.starts_at.desc()).limit(1))
-    if item is None:
+        .order_by(Meeting.starts_at.desc())))
+    if not items:
         return None
+    inherited = inherited or {}
+    item = next((candidate for candidate in items if candidate.date_field and
+                 str(inherited.get(candidate.date_field, ""))[:10] ==
+                 candidate.meeting.starts_at.astimezone(LONDON).date().isoformat()), items[0])
     item.decision = {key: data.get(field) for key, field in fields.items()}
     item.decision.setdefault("actions", [])
     if item.meeting.status == MeetingStatus.SCHEDULED:

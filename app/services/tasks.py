@@ -231,8 +231,8 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
         history.record(instance.id, "claimed", user.username, task)
     workflow, model = progress.load(instance)
     try:
-        forget = unanswered_own(
-            task, workflows.task_data(workflow, task.engine_task_id), data)
+        inherited = workflows.task_data(workflow, task.engine_task_id)
+        forget = unanswered_own(task, inherited, data)
         workflows.complete_user_task(workflow, task.engine_task_id, data, forget)
     except workflows.EngineError as exc:
         raise instances.mark_error(instance.id, user.username, str(exc),
@@ -248,7 +248,7 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     metrics.count_on_commit(metrics.TASKS_COMPLETED, pathway=task.process_key)
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:
-        panels.record_decision(instance.id, decision_fields, data)
+        panels.record_decision(instance.id, decision_fields, data, inherited)
     try:
         created = progress.save(instance, workflow, model, user.username)
     except workflows.EngineError as exc:

@@ -64,12 +64,27 @@ def unmet_needs(user) -> list[dict]:
 
 
 TRACKER_FIELDS = [
-    ("child_ref", "Child"), ("name", "Name"), ("tracking_reason", "Why tracked"),
+    ("child_ref", "Child"), ("name", "Name"), ("placement_location", "Where"),
+    ("registration_status", "Registration"),
     ("provider", "Provider or setting"), ("placement_start_date", "Started"),
     ("placement_weekly_cost", "Weekly cost (£)"), ("legal_status", "Legal status"),
     ("dol_position", "Deprivation of liberty"), ("searches_still_pursued", "Still searching"),
     ("risk_assessment_date", "Latest risk assessment"), ("tracking_week", "Weeks tracked"),
     ("tracking_meeting_date", "Next meeting"), ("legal_flags", "Legal checks")]
+
+
+# Cases begun before location and registration were recorded apart kept one reason; the log
+# reads what that reason says of each.
+_LEGACY_REASONS = {
+    "out_of_authority": {"placement_location": "out_of_authority"},
+    "unregistered": {"registration_status": "unregistered"},
+    "unregulated_other_arrangement": {"registration_status": "unregulated"},
+    "supported_accommodation": {"registration_status": "unregistered"},
+}
+
+
+def _legacy_place(data: dict) -> dict:
+    return _LEGACY_REASONS.get(data.get("tracking_reason"), {})
 
 
 def tracker_log(user) -> list[dict]:
@@ -79,16 +94,17 @@ def tracker_log(user) -> list[dict]:
                                              ProcessInstance.status.in_(InstanceStatus.OPEN),
                                              access.visible_instances(user))
             .order_by(ProcessInstance.started_at)):
-        data = instance.data or {}
+        data = {**_legacy_place(instance.data or {}), **(instance.data or {})}
         row = {"instance_id": instance.id, "child_ref": instance.child_ref or "",
                "name": (instance.subject or {}).get("name", "")}
         for field, _title in TRACKER_FIELDS[2:]:
             value = data.get(field)
             if field == "legal_flags":
                 value = "; ".join(value or [])
-            elif field in ("tracking_reason", "legal_status", "dol_position"):
+            elif field in ("placement_location", "registration_status", "legal_status",
+                           "dol_position"):
                 source = ("placement_forum_3/record-placement.schema.json"
-                          if field == "tracking_reason"
+                          if field in ("placement_location", "registration_status")
                           else "placement_forum_3/weekly-update.schema.json")
                 value = _label(source, field, value)
             elif isinstance(value, bool):

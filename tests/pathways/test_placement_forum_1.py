@@ -91,7 +91,8 @@ def test_an_out_of_authority_place_is_handed_to_part_3(walk, app):
     [tracked] = _tracking(case)
     assert tracked["subject"]["child_ref"] == "C-5101"
     assert tracked["data"]["begun_by_case"] == case.id
-    assert tracked["data"]["tracking_reason"] == "out_of_authority"
+    assert (tracked["data"]["placement_location"], tracked["data"]["registration_status"]) == \
+        ("out_of_authority", "registered")
     with app.app_context():  # begun by the service, it stays with the starting team
         begun = db.session.get(ProcessInstance, tracked["id"])
         assert (begun.team, begun.service) == ("Locality Team A", "Locality Services")
@@ -128,7 +129,8 @@ def test_when_the_director_agrees_the_place_is_tracked_in_part_3(walk):
     case.do("record_decision")
     case.do("director_decision")
     [tracked] = _tracking(case)
-    assert tracked["data"]["tracking_reason"] == "unregulated_other_arrangement"
+    assert (tracked["data"]["placement_setting"], tracked["data"]["registration_status"]) == \
+        ("unregulated_other_arrangement", "unregulated")
 
 
 def test_unregistered_supported_accommodation_for_a_17_year_old_is_flagged_and_tracked(walk):
@@ -137,7 +139,16 @@ def test_unregistered_supported_accommodation_for_a_17_year_old_is_flagged_and_t
     _to_forum(case)
     case.do("record_decision")
     [tracked] = _tracking(case)
-    assert tracked["data"]["tracking_reason"] == "supported_accommodation"
+    assert (tracked["data"]["placement_setting"], tracked["data"]["registration_status"]) == \
+        ("supported_accommodation", "unregistered")  # so Part 3 reports it to Ofsted
+    part_3 = case.follow(tracked["id"], {"record_placement": "team_manager",
+                                         "notify_ofsted": "panel_administrator"},
+                         {"record_placement": {"provider": "Example Housing Ltd"}}, "team_manager")
+    handed = part_3.data()
+    part_3.do("record_placement", **{k: handed[k] for k in (  # as handed over, checked
+        "placement_location", "registration_status", "placement_setting", "child_age",
+        "placement_start_date", "placement_weekly_cost")})
+    assert part_3.ready() == ["notify_ofsted"]  # unregistered: reported to Ofsted
 
 
 def test_homeless_16_17_is_heard_within_10_days_and_not_after(walk):

@@ -10,12 +10,15 @@ import io
 import pytest
 
 from tests.pages.conftest import Browser
+from tests.pathways.agenda import listings
 from tests.pathways.walker import Walk, samples
 
 ANSWERS = samples("placement_forum_3")
 ROLES = {"record_placement": "team_manager", "notify_ofsted": "panel_administrator",
          "sw_update": "social_worker", "update_tracker": "panel_administrator",
          "record_tracking": "panel_chair", "exec_decision": "executive_director"}
+OUT_OF_AUTHORITY = {"placement_location": "out_of_authority", "registration_status": "registered",
+                    "placement_setting": "childrens_home", "child_age": 12}
 
 
 
@@ -41,19 +44,20 @@ def test_an_unregistered_place_is_reported_to_ofsted_then_tracked_weekly_until_i
     update = case.task("sw_update")
     assert update["due_at"].startswith("2026-11-27T17:00")  # the week before 4 December
     assert "the week before the meeting" in update["due_rule"]
-    for week, meeting in enumerate(["2026-12-04", "2026-12-11", "2026-12-18"], start=1):
-        assert _week(case, meeting)["data"]["tracking_week"] == week
-        assert case.ready() == ["exec_decision"]  # recorded for every unregistered place
+    for meeting in ["2026-12-04", "2026-12-11", "2026-12-18"]:
+        _week(case, meeting)
+        # recorded for every unregistered place; next week is already asked for
+        assert case.ready() == ["exec_decision", "sw_update"]
         case.do("exec_decision")
-    instance = _week(case, "2026-12-29", "record_tracking__ended")
-    assert case.ready() == ["exec_decision"]
+    _week(case, "2026-12-29", "record_tracking__ended")
+    assert case.ready() == ["exec_decision", "sw_update"]
     instance = case.do("exec_decision")
     assert instance["status"] == "completed"
-    assert instance["data"]["tracking_week"] == 4
+    assert case.ready() == []  # the next week's update is withdrawn with the tracking
 
 
 def test_an_out_of_authority_place_needs_no_ofsted_report_or_executive_decision(case):
-    case.do("record_placement", tracking_reason="out_of_authority", child_age=12)
+    case.do("record_placement", **OUT_OF_AUTHORITY)
     assert case.ready() == ["sw_update"]
     _week(case, "2026-12-04")
     assert case.ready() == ["sw_update"]  # next week's cycle
@@ -62,15 +66,90 @@ def test_an_out_of_authority_place_needs_no_ofsted_report_or_executive_decision(
 
 
 def test_an_under_16_other_arrangement_is_flagged(case):
-    case.do("record_placement", tracking_reason="unregulated_other_arrangement", child_age=14)
+    case.do("record_placement", registration_status="unregulated",
+            placement_setting="unregulated_other_arrangement", child_age=14)
     assert "reg 27A" in case.data()["legal_flags"][0]
 
 
 def test_the_update_asks_for_the_order_when_one_is_made(case):
-    case.do("record_placement", tracking_reason="out_of_authority")
+    case.do("record_placement", **OUT_OF_AUTHORITY)
     answers = {k: v for k, v in ANSWERS["sw_update"].items() if k != "dol_order_date"}
     response = case.submit("sw_update", answers)
     assert response.status_code == 422 and "dol_order_date" in response.json["errors"]
+
+
+def _reported_and_decided_weekly(case: Walk) -> None:
+    assert case.ready() == ["notify_ofsted"]
+    case.do("notify_ofsted")
+    for meeting in ["2026-12-04", "2026-12-11"]:
+        _week(case, meeting)
+        assert case.ready() == ["exec_decision", "sw_update"]
+        case.do("exec_decision")
+
+
+def test_an_out_of_authority_place_that_is_also_unregistered_is_reported_and_decided(case):
+    """Seed, Placement Forum Part 3, Purpose: "All unregistered placements are reported to
+    Ofsted", and What is required: the Executive Director's decision "for all unregistered
+    places to live", wherever the place is."""
+    case.do("record_placement", placement_location="out_of_authority",
+            registration_status="unregistered")
+    assert case.data()["unregistered_place"] is True
+    _reported_and_decided_weekly(case)
+
+
+def test_unregistered_supported_accommodation_is_reported_and_decided(case):
+    """Seed, Placement Forum Part 3, Purpose: every unregistered place is reported to Ofsted;
+    supported accommodation for 16-17-year-olds must be registered (reg 27C), so one that is
+    not is unregistered, even when recorded as merely unregulated."""
+    case.do("record_placement", placement_setting="supported_accommodation",
+            registration_status="unregulated", child_age=17)
+    assert "reg 27C" in case.data()["legal_flags"][0]
+    _reported_and_decided_weekly(case)
+
+
+def test_a_registered_place_within_the_authority_is_not_tracked(case):
+    instance = case.do("record_placement", placement_location="in_authority",
+                       registration_status="registered", placement_setting="childrens_home")
+    assert instance["status"] == "completed" and case.ready() == []
+
+
+def test_the_update_covers_the_childs_safety_and_permanency_planning(case):
+    """Seed, Placement Forum Part 3, Purpose: tracking ensures the child "is safe" and
+    "Permanency planning is in place"."""
+    case.do("record_placement", **OUT_OF_AUTHORITY)
+    fields = ("child_safe", "safety_evidence", "permanency_plan", "permanency_plan_in_place")
+    answers = {k: v for k, v in ANSWERS["sw_update"].items() if k not in fields}
+    response = case.submit("sw_update", answers)
+    assert response.status_code == 422 and set(fields) <= set(response.json["errors"])
+    case.do("sw_update")
+    assert case.data()["permanency_plan"].startswith("Long-term fostering")
+
+
+def test_next_week_is_listed_however_late_the_record_and_decision_are_made(case):
+    """Seed, Placement Forum Part 3, When you need to attend: "a weekly update for each child
+    ... for as long as the place to live remains unregulated or unregistered". The chair
+    records on Monday 7 December and the Executive Director decides on Tuesday 8 December,
+    after 11 December's cut-off: the child is still on 11 December's agenda."""
+    case.do("record_placement")
+    case.do("notify_ofsted")
+    assert case.data()["tracking_meeting_date"] == "2026-12-04"
+    case.do("sw_update")
+    case.do("update_tracker")
+    case.at("2026-12-04T12:01:00+00:00")
+    assert case.ready() == ["record_tracking", "sw_update"]  # listed as the meeting is held
+    assert case.instance()["listing"]["starts_at"].startswith("2026-12-11")
+    assert case.data()["tracking_meeting_date"] == "2026-12-11"  # the tracker log's next one
+    case.at("2026-12-07T09:30:00+00:00")
+    case.do("record_tracking")
+    case.at("2026-12-08T15:00:00+00:00")
+    case.do("exec_decision")
+    agendas = listings(case, "placement_forum_3", "2026-12-01", "2026-12-20")
+    assert agendas["2026-12-04"]["decision"]["outcome"] == "continue"  # this week's record
+    assert agendas["2026-12-11"] is not None and agendas["2026-12-11"]["decision"] is None
+    assert agendas["2026-12-18"] is None
+    assert case.data()["tracking_meeting_date"] == "2026-12-11"
+    assert case.task("sw_update")["due_at"].startswith("2026-12-04T17:00")
+    _week(case, "2026-12-11")  # the late update is still heard that week
 
 
 def test_only_team_managers_start_tracking_by_hand(as_user):
@@ -79,7 +158,7 @@ def test_only_team_managers_start_tracking_by_hand(as_user):
 
 
 def test_the_tracker_log_is_a_live_view_with_a_csv_export(app, case):
-    case.do("record_placement", tracking_reason="out_of_authority", child_age=12)
+    case.do("record_placement", **OUT_OF_AUTHORITY)
     _week(case, "2026-12-04")
     chair = Browser(app)
     chair.sign_in("panel_chair")
