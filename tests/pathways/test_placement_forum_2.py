@@ -65,3 +65,39 @@ def test_unmet_needs_go_to_the_register_and_export_as_csv(app, case):
 def test_only_service_managers_start_a_review(as_user):
     assert as_user("social_worker").post("/api/v1/process-instances", json={
         "process_model": "placement_forum_2"}).status_code == 403
+
+
+@pytest.mark.parametrize(("kind", "needed"), [
+    ("residential", {"exit_strategy", "placement_location"}),
+    ("parent_and_baby", {"exit_strategy", "placement_location"}),
+    ("high_cost", {"placement_location"}),
+    ("uasc", {"placement_location"}),
+    ("new_childrens_home", set()),
+])
+def test_a_residential_review_needs_its_exit_strategy_and_where_it_is(app, as_user, traveller,
+                                                                       kind, needed):
+    """Principles all forums are guided by: "every child/young person placed in residential
+    care will need a clear 'exit strategy' at the point of being placed", and placements that
+    are not local only where there is no suitable local option or needs or safety require it
+    (issue 19, item 7)."""
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5202", "name": "Alex Example"})
+    answers = {k: v for k, v in ANSWERS["prepare_review"].items()
+               if k not in ("exit_strategy", "placement_location", "not_local_reason")}
+    response = walk.submit("prepare_review", {**answers, "review_kind": kind})
+    if needed:
+        assert response.status_code == 422
+        assert set(response.json["errors"]) == needed
+    else:
+        assert response.status_code == 200, response.json
+
+
+def test_a_placement_that_is_not_local_needs_its_reason(app, as_user, traveller):
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5203", "name": "Sam Example"})
+    answers = {k: v for k, v in ANSWERS["prepare_review"].items() if k != "not_local_reason"}
+    response = walk.submit("prepare_review", answers)
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"not_local_reason"}
+    walk.do("prepare_review", placement_location="local")
+    assert walk.data()["panel_meeting_date"] == "2026-11-25"
