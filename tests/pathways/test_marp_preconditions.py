@@ -159,3 +159,83 @@ def test_the_team_manager_and_social_worker_are_confirmed_to_attend(walk):
     assert "attendees_confirmed" in refused.json["errors"]
     walk.do("list_for_panel")
     assert walk.ready() == []
+
+
+def _decided(walk: Walk, decision: str) -> None:
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.do("sm_approval")
+    walk.do("list_for_panel")
+    walk.at("2026-12-08T08:00:00+00:00")  # Tuesday 8 December, MARP
+    walk.do("record_decision", decision)
+
+
+def test_practice_noted_is_raised_with_the_tm_and_sm_by_the_next_working_day(walk):
+    """Governance & Quality Assurance, for all forums: "Outstanding practice and that requires
+    significant improvement will be brought to the attention of the TM and SM (if required)
+    the following day at the latest" (issue 19, item 7)."""
+    _decided(walk, "record_decision__practice")
+    assert walk.ready() == ["distribute_minutes", "raise_practice"]
+    task = walk.task("raise_practice")
+    assert task["role"] == "panel_chair"
+    assert task["due_at"].startswith("2026-12-09T17:00")  # the next working day, end of day
+    # The forum asked for the service manager too: raising it with the TM alone is refused.
+    refused = walk.submit("raise_practice", {**SAMPLES["raise_practice"],
+                                             "practice_raised_with": ["team_manager"]})
+    assert refused.status_code == 422 and "practice_raised_with" in refused.json["errors"]
+    walk.do("raise_practice")
+    walk.do("distribute_minutes")
+    walk.at("2026-12-10T09:00:00+00:00")
+    assert walk.ready() == []
+    assert walk.instance()["status"] == "completed"
+
+
+def test_practice_not_raised_in_time_goes_to_the_service_manager(walk):
+    _decided(walk, "record_decision__practice")
+    walk.do("distribute_minutes")
+    walk.at("2026-12-09T16:59:00+00:00")
+    assert walk.ready() == ["raise_practice"]
+    walk.at("2026-12-09T17:01:00+00:00")  # the end of the next working day has passed
+    assert walk.ready() == ["practice_escalated"]
+    assert walk.task("practice_escalated")["role"] == "service_manager"
+    instance = walk.do("practice_escalated")
+    assert instance["status"] == "completed"
+
+
+def test_before_a_weekend_the_next_working_day_is_monday(walk):
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.do("sm_approval")
+    walk.do("list_for_panel")
+    walk.at("2026-12-08T08:00:00+00:00")
+    walk.at("2026-12-11T10:00:00+00:00")  # recorded late, on Friday 11 December
+    walk.do("record_decision", "record_decision__practice")
+    assert walk.task("raise_practice")["due_at"].startswith("2026-12-14T17:00")
+    walk.at("2026-12-12T18:00:00+00:00")
+    assert "practice_escalated" not in walk.ready()
+
+
+def test_no_practice_to_raise_adds_no_step(walk):
+    _decided(walk, "record_decision__approved")
+    assert walk.ready() == ["distribute_minutes"]
+    missing = {k: v for k, v in SAMPLES["record_decision__practice"].items()
+               if k not in ("practice_notes", "practice_raise_with_service_manager")}
+    assert walk.data()["practice_to_raise"] == "none"
+    assert set(missing) >= {"practice_to_raise"}
+
+
+def test_the_practice_noted_must_be_described(app, as_user, traveller):
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller)
+    walk.do("prepare_request")
+    walk.do("tm_review")
+    walk.do("sm_approval")
+    walk.do("list_for_panel")
+    walk.at("2026-12-08T08:00:00+00:00")
+    answers = {k: v for k, v in SAMPLES["record_decision__practice"].items()
+               if k not in ("practice_notes", "practice_raise_with_service_manager")}
+    response = walk.submit("record_decision", answers)
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"practice_notes", "practice_raise_with_service_manager"}
+    no_answer = {k: v for k, v in SAMPLES["record_decision__approved"].items()
+                 if k != "practice_to_raise"}
+    assert set(walk.submit("record_decision", no_answer).json["errors"]) == {"practice_to_raise"}
