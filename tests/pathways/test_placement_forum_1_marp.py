@@ -18,6 +18,7 @@ from tests.pathways.walker import Walk, samples
 PF1 = samples("placement_forum_1")
 MARP = samples("marp")
 PF1_ROLES = {"prepare_request": "social_worker", "provide_information": "social_worker",
+             "raise_practice": "panel_chair", "practice_escalated": "service_manager",
              "tm_review": "team_manager", "allocate_slot": "panel_administrator",
              "record_decision": "panel_chair", "director_decision": "director"}
 MARP_ROLES = {"prepare_request": "social_worker", "tm_review": "team_manager",
@@ -147,3 +148,22 @@ def test_admissions_moves_and_matches_bring_their_approval_form(app, as_user, tr
     response = pf1.submit("prepare_request", {**answers, "request_kind": kind})
     assert response.status_code == 422
     assert set(response.json["errors"]) == {paper}
+
+
+def test_practice_noted_at_part_1_is_raised_by_the_next_working_day(app, as_user, traveller):
+    """Governance & Quality Assurance, for all forums: practice noted reaches the TM and SM
+    (if required) the following day at the latest (issue 19, item 7). Friday's forum: due
+    Monday."""
+    pf1 = _request(app, as_user, traveller, "prepare_request")
+    pf1.do("tm_review")
+    pf1.do("allocate_slot", panel_meeting_date="2026-11-27")
+    pf1.at("2026-11-27T08:01:00+00:00")
+    pf1.do("record_decision", practice_to_raise="needs_improvement",
+           practice_notes="The family network was not explored before the request.",
+           practice_raise_with_service_manager=True)
+    assert pf1.ready() == ["raise_practice"]
+    assert pf1.task("raise_practice")["due_at"].startswith("2026-11-30T17:00")
+    pf1.do("raise_practice", practice_raised_on="2026-11-30",
+           practice_raised_with=["team_manager", "service_manager"],
+           practice_raised_how="Email to both, copied to the social worker's supervisor.")
+    assert pf1.instance()["status"] == "completed"

@@ -11,7 +11,8 @@ from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
 
 ANSWERS = samples("placement_forum_2")
-ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair"}
+ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair",
+         "raise_practice": "panel_chair", "practice_escalated": "service_manager"}
 
 
 
@@ -101,3 +102,19 @@ def test_a_placement_that_is_not_local_needs_its_reason(app, as_user, traveller)
     assert set(response.json["errors"]) == {"not_local_reason"}
     walk.do("prepare_review", placement_location="local")
     assert walk.data()["panel_meeting_date"] == "2026-11-25"
+
+
+def test_practice_noted_at_the_forum_reaches_the_tm_by_the_next_working_day(case):
+    """Governance & Quality Assurance, for all forums: practice noted is brought to the
+    attention of the TM and SM (if required) the following day at the latest; escalated to the
+    service manager when it is not recorded by then (issue 19, item 7)."""
+    case.at("2026-11-25T08:01:00+00:00")  # Wednesday's forum
+    case.do("record_decision", practice_to_raise="outstanding",
+            practice_notes="An exemplary pathway plan, written with the young person.",
+            practice_raise_with_service_manager=False)
+    assert case.ready() == ["raise_practice"]
+    assert case.task("raise_practice")["due_at"].startswith("2026-11-26T17:00")
+    case.at("2026-11-26T17:01:00+00:00")
+    assert case.ready() == ["practice_escalated"]
+    assert case.task("practice_escalated")["role"] == "service_manager"
+    assert case.do("practice_escalated")["status"] == "completed"
