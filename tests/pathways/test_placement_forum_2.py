@@ -118,3 +118,45 @@ def test_practice_noted_at_the_forum_reaches_the_tm_by_the_next_working_day(case
     assert case.ready() == ["practice_escalated"]
     assert case.task("practice_escalated")["role"] == "service_manager"
     assert case.do("practice_escalated")["status"] == "completed"
+
+
+MARP = samples("marp")
+MARP_ROLES = {"prepare_request": "social_worker", "tm_review": "team_manager",
+              "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
+              "record_decision": "panel_chair"}
+
+
+def _joint_funded_review(app, as_user, traveller) -> Walk:
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5250", "name": "Jamie Example"})
+    walk.do("prepare_review", joint_funding=True)
+    return walk
+
+
+def test_a_joint_funded_placement_cannot_continue_without_marps_agreement(
+        app, as_user, traveller):
+    """MARP, "What is required": presentation at MARP is required before a high-cost placement
+    needing multi-agency funding is agreed (issue 19, item 6): Part 2 cannot agree it
+    continues until MARP has agreed the joint funding for the child."""
+    walk = _joint_funded_review(app, as_user, traveller)
+    assert walk.data()["marp_missing"] is True
+    walk.at("2026-11-25T08:01:00+00:00")
+    refused = walk.submit("record_decision", ANSWERS["record_decision__return"])
+    assert refused.status_code == 422
+    assert "MARP has not agreed" in refused.json["errors"]["bcv_decision"][0]
+    walk.do("record_decision", "record_decision__return", bcv_decision="change_plan",
+            decision_notes="Refer the joint funding to MARP; return after its decision.")
+    assert walk.ready() == ["prepare_review"]
+
+
+def test_after_marp_agrees_part_2_may_agree_the_placement_continues(app, as_user, traveller):
+    marp = Walk(app, as_user, "marp", MARP_ROLES, MARP, "social_worker", traveller,
+                subject={"child_ref": "C-5250", "name": "Jamie Example"})
+    for step in ("prepare_request", "tm_review", "sm_approval", "list_for_panel"):
+        marp.do(step)
+    marp.at("2026-12-08T08:00:00+00:00")
+    marp.do("record_decision", "record_decision__approved")
+    walk = _joint_funded_review(app, as_user, traveller)
+    assert (walk.data()["marp_missing"], walk.data()["marp_agreed_on"]) == (False, "2026-12-08")
+    walk.at("2026-12-09T08:01:00+00:00")
+    walk.do("record_decision", "record_decision__return")
