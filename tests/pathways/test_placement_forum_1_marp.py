@@ -167,3 +167,14 @@ def test_practice_noted_at_part_1_is_raised_by_the_next_working_day(app, as_user
            practice_raised_with=["team_manager", "service_manager"],
            practice_raised_how="Email to both, copied to the social worker's supervisor.")
     assert pf1.instance()["status"] == "completed"
+
+
+def test_a_request_sent_back_for_marp_goes_ahead_once_marp_agrees(app, as_user, traveller):
+    pf1 = _request(app, as_user, traveller)
+    pf1.do("tm_review", "tm_review__return")
+    _marp_decides(app, as_user, traveller, "record_decision__approved")  # 8 December
+    pf1.clients = pf1._sign_in(pf1.clients)  # the clock moved on: sign in afresh
+    pf1.do("prepare_request", "prepare_request__joint_funded")
+    assert pf1.data()["marp_agreed_on"] == "2026-12-08"
+    pf1.do("tm_review")
+    assert pf1.ready() == ["allocate_slot"]
