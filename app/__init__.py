@@ -28,7 +28,15 @@ from app.engine import evaluator, panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
-from app.services import instances, letters, minutes, new_work, panels, sign_in_limit
+from app.services import (
+    child_decisions,
+    instances,
+    letters,
+    minutes,
+    new_work,
+    panels,
+    sign_in_limit,
+)
 from app.services.deployment import (
     START_DEPLOY,
     FileDeploy,
@@ -133,7 +141,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         max_script_chars=app.config.get("MAX_SCRIPT_CHARS"),
         max_code_chars=app.config.get("MAX_DIAGRAM_CODE_CHARS"))
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
-                          instances.begin_from_diagram, letters.make_letter)
+                          instances.begin_from_diagram, letters.make_letter,
+                          child_decisions.for_current_child)
     logs.init_app(app)
     metrics.init_app(app)  # its clock starts before any check that may refuse
     db.init_app(app)

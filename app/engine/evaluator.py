@@ -55,7 +55,8 @@ CHILD = Path(__file__).with_name("evaluator_child.py")
 ROOT = CHILD.parents[2]
 HOOKS = {"list_on_panel": panel_hooks.list_on_panel,
          "minutes_distributed": panel_hooks.minutes_distributed,
-         "begin_pathway": panel_hooks.begin_pathway, "make_letter": panel_hooks.make_letter}
+         "begin_pathway": panel_hooks.begin_pathway, "make_letter": panel_hooks.make_letter,
+         "panel_decisions": panel_hooks.panel_decisions}
 KNOWN_ERRORS = {"UnsafeExpressionError": UnsafeExpressionError,
                 "SandboxLimitError": SandboxLimitError}
 

@@ -105,7 +105,8 @@ def main() -> None:
         lambda panel, **kw: ask_app("list_on_panel", panel, **kw),
         lambda meeting_id: ask_app("minutes_distributed", meeting_id),
         lambda process_model, data: ask_app("begin_pathway", process_model, data),
-        lambda template, signed_by, values: ask_app("make_letter", template, signed_by, values))
+        lambda template, signed_by, values: ask_app("make_letter", template, signed_by, values),
+        lambda panel, fields: ask_app("panel_decisions", panel, fields))
     _limit(memory_mb)
     ipc.write_frame(answers_out, ipc.dump_plain(("ready", os.getpid())))
 

@@ -11,13 +11,27 @@ _list: Callable[..., str] | None = None
 _minuted: Callable[[str], int] | None = None
 _begin: Callable[[str, dict], str] | None = None
 _letter: Callable[..., str] | None = None
+_decisions: Callable[..., list] | None = None
 
 
 def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int],
-              begin_pathway: Callable[[str, dict], str], make_letter: Callable[..., str]) -> None:
-    global _list, _minuted, _begin, _letter
+              begin_pathway: Callable[[str, dict], str], make_letter: Callable[..., str],
+              panel_decisions: Callable[..., list] | None = None) -> None:
+    global _list, _minuted, _begin, _letter, _decisions
     _list, _minuted, _begin, _letter = (list_on_panel, minutes_distributed, begin_pathway,
                                         make_letter)
+    _decisions = panel_decisions
+
+
+def panel_decisions(panel: str, fields: list[str] | tuple[str, ...] = ()) -> list[dict]:
+    """The decisions a panel has recorded for this case's child (same child reference), the
+    newest first: each {"outcome", "conditions", "decided_on" (ISO date), "case"} plus the
+    deciding case's own answers named in `fields` (e.g. MARP's "request_kind"). A pathway
+    that may agree something only after another panel has (Placement Forum after MARP for a
+    joint-funded placement) asks here rather than trusting a typed reference."""
+    if _decisions is None:
+        raise RuntimeError("panels are not available to this engine")
+    return _decisions(str(panel), [str(f) for f in fields])
 
 
 def make_letter(template: str, signed_by: str, values: dict | None = None) -> str:
@@ -67,4 +81,5 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
 
 
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
-                   "begin_pathway": begin_pathway, "make_letter": make_letter}
+                   "begin_pathway": begin_pathway, "make_letter": make_letter,
+                   "panel_decisions": panel_decisions}

@@ -11,7 +11,8 @@ from tests.pages.conftest import Browser
 from tests.pathways.walker import Walk, samples
 
 ANSWERS = samples("placement_forum_2")
-ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair"}
+ROLES = {"prepare_review": "service_manager", "record_decision": "panel_chair",
+         "raise_practice": "panel_chair", "practice_escalated": "service_manager"}
 
 
 
@@ -65,3 +66,97 @@ def test_unmet_needs_go_to_the_register_and_export_as_csv(app, case):
 def test_only_service_managers_start_a_review(as_user):
     assert as_user("social_worker").post("/api/v1/process-instances", json={
         "process_model": "placement_forum_2"}).status_code == 403
+
+
+@pytest.mark.parametrize(("kind", "needed"), [
+    ("residential", {"exit_strategy", "placement_location"}),
+    ("parent_and_baby", {"exit_strategy", "placement_location"}),
+    ("high_cost", {"placement_location"}),
+    ("uasc", {"placement_location"}),
+    ("new_childrens_home", set()),
+])
+def test_a_residential_review_needs_its_exit_strategy_and_where_it_is(app, as_user, traveller,
+                                                                       kind, needed):
+    """Principles all forums are guided by: "every child/young person placed in residential
+    care will need a clear 'exit strategy' at the point of being placed", and placements that
+    are not local only where there is no suitable local option or needs or safety require it
+    (issue 19, item 7)."""
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5202", "name": "Alex Example"})
+    answers = {k: v for k, v in ANSWERS["prepare_review"].items()
+               if k not in ("exit_strategy", "placement_location", "not_local_reason")}
+    response = walk.submit("prepare_review", {**answers, "review_kind": kind})
+    if needed:
+        assert response.status_code == 422
+        assert set(response.json["errors"]) == needed
+    else:
+        assert response.status_code == 200, response.json
+
+
+def test_a_placement_that_is_not_local_needs_its_reason(app, as_user, traveller):
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5203", "name": "Sam Example"})
+    answers = {k: v for k, v in ANSWERS["prepare_review"].items() if k != "not_local_reason"}
+    response = walk.submit("prepare_review", answers)
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"not_local_reason"}
+    walk.do("prepare_review", placement_location="local")
+    assert walk.data()["panel_meeting_date"] == "2026-11-25"
+
+
+def test_practice_noted_at_the_forum_reaches_the_tm_by_the_next_working_day(case):
+    """Governance & Quality Assurance, for all forums: practice noted is brought to the
+    attention of the TM and SM (if required) the following day at the latest; escalated to the
+    service manager when it is not recorded by then (issue 19, item 7)."""
+    case.at("2026-11-25T08:01:00+00:00")  # Wednesday's forum
+    case.do("record_decision", practice_to_raise="outstanding",
+            practice_notes="An exemplary pathway plan, written with the young person.",
+            practice_raise_with_service_manager=False)
+    assert case.ready() == ["raise_practice"]
+    assert case.task("raise_practice")["due_at"].startswith("2026-11-26T17:00")
+    case.at("2026-11-26T17:01:00+00:00")
+    assert case.ready() == ["practice_escalated"]
+    assert case.task("practice_escalated")["role"] == "service_manager"
+    assert case.do("practice_escalated")["status"] == "completed"
+
+
+MARP = samples("marp")
+MARP_ROLES = {"prepare_request": "social_worker", "tm_review": "team_manager",
+              "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
+              "record_decision": "panel_chair"}
+
+
+def _joint_funded_review(app, as_user, traveller) -> Walk:
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5250", "name": "Jamie Example"})
+    walk.do("prepare_review", joint_funding=True)
+    return walk
+
+
+def test_a_joint_funded_placement_cannot_continue_without_marps_agreement(
+        app, as_user, traveller):
+    """MARP, "What is required": presentation at MARP is required before a high-cost placement
+    needing multi-agency funding is agreed (issue 19, item 6): Part 2 cannot agree it
+    continues until MARP has agreed the joint funding for the child."""
+    walk = _joint_funded_review(app, as_user, traveller)
+    assert walk.data()["marp_missing"] is True
+    walk.at("2026-11-25T08:01:00+00:00")
+    refused = walk.submit("record_decision", ANSWERS["record_decision__return"])
+    assert refused.status_code == 422
+    assert "MARP has not agreed" in refused.json["errors"]["bcv_decision"][0]
+    walk.do("record_decision", "record_decision__return", bcv_decision="change_plan",
+            decision_notes="Refer the joint funding to MARP; return after its decision.")
+    assert walk.ready() == ["prepare_review"]
+
+
+def test_after_marp_agrees_part_2_may_agree_the_placement_continues(app, as_user, traveller):
+    marp = Walk(app, as_user, "marp", MARP_ROLES, MARP, "social_worker", traveller,
+                subject={"child_ref": "C-5250", "name": "Jamie Example"})
+    for step in ("prepare_request", "tm_review", "sm_approval", "list_for_panel"):
+        marp.do(step)
+    marp.at("2026-12-08T08:00:00+00:00")
+    marp.do("record_decision", "record_decision__approved")
+    walk = _joint_funded_review(app, as_user, traveller)
+    assert (walk.data()["marp_missing"], walk.data()["marp_agreed_on"]) == (False, "2026-12-08")
+    walk.at("2026-12-09T08:01:00+00:00")
+    walk.do("record_decision", "record_decision__return")
