@@ -25,7 +25,7 @@ def test_the_agenda_shows_the_slot_given_links_each_child_and_reads_in_words(
     walk.do("list_for_panel")  # the administrator gives the slot 10:15 (marp_samples.json)
     page = browser("panel_chair").get(f"/meetings/{meeting_id}").get_data(as_text=True)
     row = page[page.index("<tbody"):]
-    assert "<td class=\"govuk-table__cell\">10:15</td>" in row
+    assert "<td class=\"govuk-table__cell\" data-label=\"Slot\">10:15</td>" in row
     assert f'href="/cases/{walk.id}"' in row
     assert "1 December 2026 at 4:00pm" in page  # the papers' deadline, in words
     # The rule users read, without the modelling notes behind it.
