@@ -12,7 +12,7 @@ from app.models.instances import (
 )
 from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
-from app.models.processes import FormVersion, ProcessModelVersion
+from app.models.processes import FormVersion, ProcessModelVersion, ScheduledStart
 from app.models.types import utcnow
 from app.models.users import (
     ApiToken,
@@ -47,6 +47,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessModelVersion",
     "Role",
+    "ScheduledStart",
     "Service",
     "Team",
     "TaskStatus",
