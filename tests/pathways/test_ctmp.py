@@ -148,3 +148,38 @@ def test_each_week_the_new_children_looked_after_are_notified_by_thursday_aftern
     app.test_cli_runner().invoke(args=["run-due"])  # begun once a week, not once a run
     assert len(as_user("manager").get(
         "/api/v1/process-instances?process_model=ctmp_new_cla").json["items"]) == 1
+
+
+def test_a_placement_request_is_heard_on_alternate_fridays_while_the_panel_sits_weekly(walk):
+    """Seed 1a: "The CDMF is submitted to the next available Case Tracking Management Panel
+    held on alternate Friday mornings", while TPS1 requests go to the panel "held every
+    Friday". Too late for 27 November, a 1a waits for 11 December; a TPS1 goes on 4 December."""
+    placement, commissioned = walk(), walk("prepare_cdmf__commissioned")
+    placement.at("2026-11-26T15:00:00+00:00")  # after Thursday's noon cut-off
+    placement.do("sign_tm")
+    commissioned.at("2026-11-26T15:00:00+00:00")  # the same moment: fresh sign-ins
+    commissioned.do("sign_tm")
+    assert placement.data()["panel_meeting_date"] == "2026-12-11"
+    assert commissioned.data()["panel_meeting_date"] == "2026-12-04"
+
+
+def test_the_panel_administrator_changes_a_request_types_cadence(walk, as_user):
+    """Seed 1a (alternate Fridays): which Fridays hear 1a requests is configuration the panel
+    administrator edits through the API; an anchor that is not a panel day is refused."""
+    admin = as_user("panel_administrator")
+    [ctmp] = [p for p in admin.get("/api/v1/panels").json if p["key"] == "ctmp"]
+    assert ctmp["request_cadences"] == [
+        {"request_type": "placement_request", "every_weeks": 2, "anchor": "2026-11-27"}]
+    assert as_user("social_worker").patch("/api/v1/panels/ctmp", json={
+        "request_cadences": []}).status_code == 403
+    wrong = admin.patch("/api/v1/panels/ctmp", json={"request_cadences": [
+        {"request_type": "placement_request", "every_weeks": 2, "anchor": "2026-12-02"}]})
+    assert wrong.status_code == 422
+    assert "request_cadences.0.anchor" in wrong.json["errors"]
+    changed = admin.patch("/api/v1/panels/ctmp", json={"request_cadences": [
+        {"request_type": "placement_request", "every_weeks": 2, "anchor": "2026-12-04"}]})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["request_cadences"][0]["anchor"] == "2026-12-04"
+    case = walk()
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-12-04"  # not 27 November any more
