@@ -134,6 +134,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         max_code_chars=app.config.get("MAX_DIAGRAM_CODE_CHARS"))
     panel_hooks.configure(panels.list_current_instance, minutes.minutes_distributed,
                           instances.begin_from_diagram, letters.make_letter)
+    panel_hooks.configure_decisions(panels.decision_for_current_child)
     logs.init_app(app)
     metrics.init_app(app)  # its clock starts before any check that may refuse
     db.init_app(app)

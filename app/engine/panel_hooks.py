@@ -11,6 +11,7 @@ _list: Callable[..., str] | None = None
 _minuted: Callable[[str], int] | None = None
 _begin: Callable[[str, dict], str] | None = None
 _letter: Callable[..., str] | None = None
+_decided: Callable[[str], str | None] | None = None
 
 
 def configure(list_on_panel: Callable[..., str], minutes_distributed: Callable[[str], int],
@@ -62,5 +63,20 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
                  not_before=not_before, field=field, slot_field=slot_field)
 
 
+def configure_decisions(panel_decision_for: Callable[[str], str | None]) -> None:
+    global _decided
+    _decided = panel_decision_for
+
+
+def panel_decision(panel: str) -> str | None:
+    """The outcome of the latest decision `panel` recorded for this case's child (by child
+    reference, on any case), e.g. "approved"; None if that panel has decided nothing for
+    them. CTMP: a joint-funded high-cost placement waits for MARP's decision."""
+    if _decided is None:
+        raise RuntimeError("panels are not available to this engine")
+    return _decided(str(panel))
+
+
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
-                   "begin_pathway": begin_pathway, "make_letter": make_letter}
+                   "begin_pathway": begin_pathway, "make_letter": make_letter,
+                   "panel_decision": panel_decision}

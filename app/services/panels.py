@@ -181,6 +181,24 @@ def current_listing(instance_id: str) -> MeetingItem | None:
         .order_by(Meeting.starts_at.desc()).limit(1))
 
 
+def decision_for_current_child(panel_key: str) -> str | None:
+    """What a diagram's `panel_decision(panel)` runs: the outcome of that panel's latest
+    decision on any case for the same child as the case whose step is running."""
+    instance_id = current_instance.get()
+    case = db.session.get(ProcessInstance, instance_id) if instance_id else None
+    if case is None:
+        raise RuntimeError("panel_decision() can only run within a case's step")
+    if not case.child_ref:
+        return None
+    item = db.session.scalar(
+        db.select(MeetingItem).join(Meeting)
+        .join(ProcessInstance, ProcessInstance.id == MeetingItem.instance_id)
+        .where(Meeting.panel_key == panel_key, ProcessInstance.child_ref == case.child_ref,
+               MeetingItem.decision.is_not(None))
+        .order_by(Meeting.starts_at.desc()).limit(1))
+    return (item.decision or {}).get("outcome") if item else None
+
+
 def record_decision(instance_id: str, fields: dict[str, str], data: dict) -> MeetingItem | None:
     """Copy a panel's decision from the submitted form onto the case's agenda item, and mark
     the meeting held."""
