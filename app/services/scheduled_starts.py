@@ -47,18 +47,19 @@ def start_cycle(version: ProcessModelVersion) -> str | None:
     return None
 
 
-def _after(moment: datetime, period: dict) -> datetime:
-    """`moment` plus an ISO 8601 period, months and years on the calendar (a quarter from
-    4 January is 4 April), the rest as exact time."""
-    months = int(period.get("years", 0)) * 12 + int(period.get("months", 0))
+def _nth(start: datetime, period: dict, n: int) -> datetime:
+    """The nth occurrence after `start`: months and years on the calendar, counted from the
+    start so a quarter from 31 January is 30 April and then 31 July, the rest as exact time."""
+    months = (int(period.get("years", 0)) * 12 + int(period.get("months", 0))) * n
+    moment = start
     if months:
-        index = moment.month - 1 + months
-        year, month = moment.year + index // 12, index % 12 + 1
-        day = min(moment.day, calendar.monthrange(year, month)[1])
-        moment = moment.replace(year=year, month=month, day=day)
-    return moment + timedelta(weeks=period.get("weeks", 0), days=period.get("days", 0),
-                              hours=period.get("hours", 0), minutes=period.get("minutes", 0),
-                              seconds=period.get("seconds", 0))
+        index = start.month - 1 + months
+        year, month = start.year + index // 12, index % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        moment = start.replace(year=year, month=month, day=day)
+    return moment + n * timedelta(weeks=period.get("weeks", 0), days=period.get("days", 0),
+                                  hours=period.get("hours", 0), minutes=period.get("minutes", 0),
+                                  seconds=period.get("seconds", 0))
 
 
 def latest_occurrence(cycle: str, moment: datetime) -> datetime | None:
@@ -70,8 +71,8 @@ def latest_occurrence(cycle: str, moment: datetime) -> datetime | None:
         return None
     occurrence, count = start, 1
     while count < MAX_STEPS and (cycles < 0 or count < cycles):
-        following = _after(occurrence, period)
-        if following > moment:
+        following = _nth(start, period, count)
+        if following > moment or following <= occurrence:
             break
         occurrence, count = following, count + 1
     return occurrence
