@@ -20,7 +20,8 @@ MARP_ROLES = {"prepare_request": "social_worker", "tm_review": "team_manager",
 ROLES = {"prepare_cdmf": "social_worker", "commissioning_notified": "commissioning_officer",
          "sign_tm": "team_manager", "sign_sl": "service_leader", "sign_hos": "head_of_service",
          "record_decision": "panel_chair", "send_decision": "panel_administrator",
-         "tps2_reminder": "panel_administrator"}
+         "tps2_reminder": "panel_administrator", "tps2_late_warning": "team_manager",
+         "tps2_late_escalation": "head_of_service"}
 
 
 
@@ -286,3 +287,31 @@ def test_a_commissioned_service_end_to_end(app, walk):
     case.at("2027-01-25T09:01:00+00:00")
     done = case.do("tps2_reminder", "tps2_reminder__ends")
     assert done["status"] == "completed"
+
+
+def test_a_tps2_allocated_after_the_funding_ends_warns_then_escalates(walk):
+    """Seed 1b: the TPS2 is submitted "in advance of an agreed funding period coming to an
+    end", on the date the administrator allocates. Allocated on or after the end of the
+    funding, the team manager is warned; if it cannot be heard earlier, the head of service
+    decides the interim funding; then the request goes on to be signed and heard."""
+    case = walk("prepare_cdmf__commissioned")
+    case.do("sign_tm")
+    case.do("sign_sl")
+    case.at("2026-11-27T08:31:00+00:00")
+    case.do("record_decision", "record_decision__funded")
+    case.do("send_decision")
+    case.at("2027-01-25T09:01:00+00:00")
+    case.do("tps2_reminder", "tps2_reminder__late")
+    case.do("prepare_cdmf", "prepare_cdmf__tps2")
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2027-02-26"  # after the funding ends, 22 Feb
+    assert case.ready() == ["tps2_late_warning"]
+    case.do("tps2_late_warning")
+    assert case.ready() == ["tps2_late_escalation"]
+    escalation = case.task("tps2_late_escalation")
+    assert escalation["due_at"].startswith("2027-02-22")
+    case.do("tps2_late_escalation")
+    assert case.ready() == ["sign_sl"]
+    case.do("sign_sl")
+    case.at("2027-02-26T08:31:00+00:00")
+    assert case.ready() == ["record_decision"]
