@@ -54,7 +54,7 @@ from app.engine.sandbox import (
 CHILD = Path(__file__).with_name("evaluator_child.py")
 ROOT = CHILD.parents[2]
 HOOKS = {"list_on_panel": panel_hooks.list_on_panel,
-         "panel_decision": panel_hooks.panel_decision,
+         "latest_decision": panel_hooks.latest_decision,
          "minutes_distributed": panel_hooks.minutes_distributed,
          "begin_pathway": panel_hooks.begin_pathway, "make_letter": panel_hooks.make_letter}
 KNOWN_ERRORS = {"UnsafeExpressionError": UnsafeExpressionError,

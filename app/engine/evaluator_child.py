@@ -106,7 +106,7 @@ def main() -> None:
         lambda meeting_id: ask_app("minutes_distributed", meeting_id),
         lambda process_model, data: ask_app("begin_pathway", process_model, data),
         lambda template, signed_by, values: ask_app("make_letter", template, signed_by, values))
-    panel_hooks.configure_decisions(lambda panel: ask_app("panel_decision", panel))
+    panel_hooks.configure_decisions(lambda panel: ask_app("latest_decision", panel))
     _limit(memory_mb)
     ipc.write_frame(answers_out, ipc.dump_plain(("ready", os.getpid())))
 

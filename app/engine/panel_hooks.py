@@ -68,7 +68,7 @@ def configure_decisions(panel_decision_for: Callable[[str], str | None]) -> None
     _decided = panel_decision_for
 
 
-def panel_decision(panel: str) -> str | None:
+def latest_decision(panel: str) -> str | None:
     """The outcome of the latest decision `panel` recorded for this case's child (by child
     reference, on any case), e.g. "approved"; None if that panel has decided nothing for
     them. CTMP: a joint-funded high-cost placement waits for MARP's decision."""
@@ -79,4 +79,4 @@ def panel_decision(panel: str) -> str | None:
 
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
                    "begin_pathway": begin_pathway, "make_letter": make_letter,
-                   "panel_decision": panel_decision}
+                   "latest_decision": latest_decision}

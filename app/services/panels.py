@@ -182,12 +182,12 @@ def current_listing(instance_id: str) -> MeetingItem | None:
 
 
 def decision_for_current_child(panel_key: str) -> str | None:
-    """What a diagram's `panel_decision(panel)` runs: the outcome of that panel's latest
+    """What a diagram's `latest_decision(panel)` runs: the outcome of that panel's latest
     decision on any case for the same child as the case whose step is running."""
     instance_id = current_instance.get()
     case = db.session.get(ProcessInstance, instance_id) if instance_id else None
     if case is None:
-        raise RuntimeError("panel_decision() can only run within a case's step")
+        raise RuntimeError("latest_decision() can only run within a case's step")
     if not case.child_ref:
         return None
     item = db.session.scalar(
