@@ -43,6 +43,23 @@ class PanelSchema(schemas.Schema):
     vice_chair = fields.String(allow_none=True)
     administrator = fields.String(required=True)
     members = fields.List(fields.String(), required=True)
+    # Request types heard less often than the panel sits (CTMP 1a: alternate Fridays).
+    request_cadences = fields.Function(lambda p: _cadences(p.request_cadences), required=True,
+                                       metadata={"type": "array", "items": {"type": "object"}})
+
+
+def _cadences(stored: dict | None) -> list[dict]:
+    return [{"request_type": kind, "every_weeks": value["every_weeks"],
+             "anchor": value["anchor"]} for kind, value in sorted((stored or {}).items())]
+
+
+class RequestCadence(schemas.Schema):
+    """A request type heard every `every_weeks` weeks, on the meetings falling on `anchor`
+    and every `every_weeks` weeks either side of it."""
+    request_type = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,39}$", error="must be a request type such as placement_request"))
+    every_weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=8))
+    anchor = fields.Date(required=True)
 
 
 class MeetingSchema(schemas.Schema):
@@ -99,6 +116,8 @@ class PanelChanges(schemas.Schema):
     administrator = fields.String(validate=validate.Length(min=1, max=200))
     members = fields.List(fields.String(validate=validate.Length(min=1, max=300)),
                           validate=validate.Length(max=40))
+    # The whole list: a request type left out is heard at every meeting again.
+    request_cadences = fields.List(fields.Nested(RequestCadence), validate=validate.Length(max=20))
 
     @validates_schema
     def _hours(self, data, **_kwargs):
@@ -147,8 +166,9 @@ class PanelView(MethodView):
     @blp.response(200, PanelSchema)
     @_errors(400, 401, 403, 404, 422)
     def patch(self, changes, key):
-        """Change a panel's hours, cut-off, minutes deadline or membership (administrator,
-        process owner or manager). Future meetings follow the new settings."""
+        """Change a panel's hours, cut-off, minutes deadline, membership or the cadence of a
+        request type heard less often than the panel sits (administrator, process owner or
+        manager). Future meetings follow the new settings; cases already listed stay."""
         user = signed_in_user()
         if not user.role_keys & PANEL_EDITORS:
             raise Forbidden("Only a panel administrator, process owner or manager may do this")
@@ -158,12 +178,31 @@ class PanelView(MethodView):
             raise Invalid("The meeting must end after it starts",
                           {"ends_at": ["must be after starts_at"]})
         before = {name: getattr(panel, name) for name in changes}
+        if "request_cadences" in changes:
+            changes["request_cadences"] = _cadences_to_store(panel, changes["request_cadences"])
         panels.update_panel(panel, changes)
         audit.note("panel", key, None, detail={"changed": {
             name: {"from": before[name], "to": value} for name, value in changes.items()
             if value != before[name]}})
         db.session.commit()
         return panel
+
+
+def _cadences_to_store(panel: Panel, cadences: list[dict]) -> dict:
+    """The API's list as stored, each anchor checked to be a day the panel meets."""
+    stored, errors = {}, {}
+    for index, cadence in enumerate(cadences):
+        kind, anchor = cadence["request_type"], cadence["anchor"]
+        if kind in stored:
+            errors[f"request_cadences.{index}.request_type"] = ["is given twice"]
+        if (anchor - panel.first_meeting).days % panel.every_days:
+            errors[f"request_cadences.{index}.anchor"] = [
+                f"must be a day the panel meets ({WEEKDAYS[panel.weekday].capitalize()}, "
+                f"every {panel.every_days // 7} week(s) from {panel.first_meeting.isoformat()})"]
+        stored[kind] = {"every_weeks": cadence["every_weeks"], "anchor": anchor.isoformat()}
+    if errors:
+        raise Invalid("Check the request types' cadences", errors)
+    return stored
 
 
 @blp.route("/panels/<string:key>/meetings")

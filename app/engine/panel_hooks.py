@@ -80,6 +80,14 @@ def list_on_panel(panel: str, retrospective: bool = False, kind: str = "request"
                  not_before=not_before, field=field, slot_field=slot_field, after=after)
 
 
+def latest_decision(panel: str) -> str | None:
+    """The outcome of the latest decision `panel` recorded for this case's child (by child
+    reference, on any case), e.g. "approved"; None if that panel has decided nothing for
+    them. CTMP: a joint-funded high-cost placement waits for MARP's decision."""
+    found = panel_decisions(panel)  # one way to ask, whichever helper a diagram uses
+    return found[0]["outcome"] if found else None
+
+
 DIAGRAM_HELPERS = {"list_on_panel": list_on_panel, "minutes_distributed": minutes_distributed,
                    "begin_pathway": begin_pathway, "make_letter": make_letter,
-                   "panel_decisions": panel_decisions}
+                   "panel_decisions": panel_decisions, "latest_decision": latest_decision}

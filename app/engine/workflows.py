@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -163,6 +164,16 @@ def start(spec, subprocess_specs: dict, data: dict[str, Any]) -> BpmnWorkflow:
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.FUTURE | TaskState.LIKELY | TaskState.READY):
+        # A timer start event is the scheduler's (services/scheduled_starts.py): it begins the
+        # case when the timer is due, so the case itself does not wait at it again.
+        if (isinstance(task.task_spec, StartEvent)
+                and isinstance(task.task_spec.event_definition, TimerEventDefinition)):
+            task._set_internal_data(event_fired=True)
+            if not task.children:  # SpiffWorkflow leaves a cycle timer's path unpredicted
+                for output in task.task_spec.outputs:
+                    child = task._add_child(output, TaskState.FUTURE)
+                    child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
     _run_engine(workflow)
     return workflow
 

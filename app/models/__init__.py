@@ -12,7 +12,7 @@ from app.models.instances import (
 )
 from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
-from app.models.processes import FormVersion, ProcessModelVersion
+from app.models.processes import FormVersion, ProcessModelVersion, ScheduledStart
 from app.models.retention import RetentionDue, RetentionTrace
 from app.models.types import utcnow
 from app.models.users import (
@@ -50,6 +50,7 @@ __all__ = [
     "RetentionDue",
     "RetentionTrace",
     "Role",
+    "ScheduledStart",
     "Service",
     "Team",
     "TaskStatus",

@@ -47,6 +47,9 @@ class Panel(db.Model):
     # Meetings that take turns at different business, e.g. PCT's pre-proceedings and court
     # tracking: the nth meeting of the cycle has focus_cycle[n % len].
     focus_cycle: Mapped[list | None] = mapped_column(JSONType)
+    # Request types heard less often than the panel sits (CTMP 1a: alternate Fridays), by the
+    # type a diagram lists with: {"placement_request": {"every_weeks": 2, "anchor": "2026-11-27"}}.
+    request_cadences: Mapped[dict | None] = mapped_column(JSONType)
 
     @property
     def every_days(self) -> int:

@@ -53,3 +53,17 @@ class FormVersion(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     saved_by: Mapped[str] = mapped_column(sa.String(80))
     change_note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ScheduledStart(db.Model):
+    """One occurrence of a diagram's timer start event, begun once however many schedulers
+    run (the unique key is the lock)."""
+
+    __tablename__ = "scheduled_starts"
+    __table_args__ = (sa.UniqueConstraint("process_key", "occurs_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(sa.String(120))
+    occurs_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    instance_id: Mapped[str | None] = mapped_column(sa.String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

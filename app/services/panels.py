@@ -91,13 +91,24 @@ def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
         .order_by(Meeting.starts_at)))
 
 
+def hears(panel: Panel, kind: str | None, scheduled_on: date) -> bool:
+    """Whether a meeting scheduled on that day hears requests of `kind`: every meeting,
+    unless the panel gives the kind a cadence of its own (CTMP 1a: alternate Fridays)."""
+    cadence = (panel.request_cadences or {}).get(kind or "")
+    if not cadence:
+        return True
+    every = 7 * int(cadence["every_weeks"])
+    return (scheduled_on - date.fromisoformat(cadence["anchor"])).days % every == 0
+
+
 def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
                  focus: str | None = None, not_before: date | None = None,
-                 after: date | None = None) -> Meeting:
+                 after: date | None = None, kind: str | None = None) -> Meeting:
     """The first meeting still open to a submission made at `moment` (and on or after
-    `not_before`, a return date a forum set). A retrospective (emergency) item goes on the
-    next meeting regardless of its cut-off, and so does a standing item that follows on from
-    the meeting held on `after` (it is on the first one after that day)."""
+    `not_before`, a return date a forum set) that hears requests of `kind`. A retrospective
+    (emergency) item goes on the next meeting regardless of its cut-off and cadence, and so
+    does a standing item that follows on from the meeting held on `after` (it is on the first
+    one after that day)."""
     horizon = max(moment.astimezone(LONDON).date(), not_before or date.min,
                   after or date.min) + GENERATE_AHEAD
     ensure_meetings(panel, horizon)
@@ -112,7 +123,11 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
         query = query.where(Meeting.focus == focus)
     if not_before:
         query = query.where(Meeting.starts_at >= local_moment(not_before, "00:00"))
-    meeting = db.session.scalars(query.order_by(Meeting.starts_at).limit(1)).first()
+    if retrospective or not (panel.request_cadences or {}).get(kind or ""):
+        meeting = db.session.scalars(query.order_by(Meeting.starts_at).limit(1)).first()
+    else:
+        meeting = next((each for each in db.session.scalars(query.order_by(Meeting.starts_at))
+                        if hears(panel, kind, each.scheduled_on)), None)
     if meeting is None:
         raise ValueError(f"no {panel.key} meeting is scheduled within three months")
     return meeting
@@ -125,7 +140,7 @@ def list_instance(instance_id: str, panel_key: str, retrospective: bool = False,
     """List the case on the next open meeting (once per meeting)."""
     moment = clock.now()
     meeting = next_meeting(get_panel(panel_key), moment, retrospective, focus, not_before,
-                           after)
+                           after, kind)
     item = db.session.scalar(db.select(MeetingItem).where(
         MeetingItem.meeting_id == meeting.id, MeetingItem.instance_id == instance_id))
     if item is None:
@@ -265,7 +280,7 @@ def agenda(user, meeting: Meeting) -> list[dict]:
 
 EDITABLE = ("starts_at", "ends_at", "cutoff_working_days", "cutoff_time", "cutoff_rule", "notes",
             "on_holiday", "slot_minutes", "minutes_due_working_days", "chair", "vice_chair",
-            "administrator", "members")
+            "administrator", "members", "request_cadences")
 
 
 def update_panel(panel: Panel, changes: dict) -> Panel:

@@ -11,7 +11,16 @@ from app.engine import evaluator, workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
-from app.services import history, instances, minutes, panels, progress, reminders, retention
+from app.services import (
+    history,
+    instances,
+    minutes,
+    panels,
+    progress,
+    reminders,
+    retention,
+    scheduled_starts,
+)
 
 log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
@@ -72,6 +81,7 @@ def keep_calendar(moment: datetime | None = None) -> None:
         minutes.start_due_minutes(moment)  # before meetings without cases are marked held
         panels.ensure_all_meetings()
         minutes.start_weekly_returns(moment)
+        scheduled_starts.start_due(moment)  # diagrams with a timer start event
     db.session.commit()
 
 
