@@ -284,3 +284,54 @@ def test_minutes_3_days_are_read_as_working_days_and_the_rule_says_so(app, as_us
     assert draft["due_at"].startswith("2026-12-02T17:00")  # Wednesday; not Monday 30th
     assert "within 3 days of the forum" in draft["due_rule"]
     assert "read as 3 working days" in draft["due_rule"]
+
+
+def test_part_3_note_goes_to_part_1s_social_worker_not_the_system(app, as_user, traveller):
+    """The defect as reported, with nothing but the pathways: Part 3 is begun by the service
+    from Part 1, and its note went to its starter, "system". It is the child's social worker's
+    (seed, Part 3, "Other information")."""
+    walk = Walk(app, as_user, "placement_forum_1", pf1.ROLES, pf1.ANSWERS, "social_worker",
+                traveller, subject={"child_ref": "C-7302", "name": "Ari Allocated"})
+    walk.do("prepare_request", "prepare_request__ooa_residential")
+    pf1._to_forum(walk)
+    walk.do("record_decision")
+    [tracked] = [c for c in pf1._tracking(walk) if c["subject"]["child_ref"] == "C-7302"]
+    part3 = walk.follow(tracked["id"], pf3.ROLES, pf3.ANSWERS, "team_manager")
+    part3.clients.update(walk._sign_in({"panel_administrator", "manager"}))
+    part3.do("record_placement", tracking_reason="out_of_authority", child_age=12)
+    part3.do("sw_update")
+    part3.do("update_tracker")
+    part3.at(f"{part3.data()['tracking_meeting_date']}T12:01:00+00:00")
+    part3.do("record_tracking")
+    _minute_meeting(part3, _decided_on(app, part3.id))
+    notes = _notes(part3, "C-7302")
+    assert notes and {n["assignee"] for n in notes} == {"social_worker"}
+
+
+def test_the_start_page_asks_for_the_childs_social_worker(app):
+    """A service manager begins Part 2 for a child: they choose the child's social worker
+    among their team's social workers (another team's is refused); a social worker starting a
+    request is the default."""
+    manager = Browser(app)
+    manager.sign_in("service_manager")
+    page = manager.get("/start/placement_forum_2").get_data(as_text=True)
+    assert 'name="allocated_worker"' in page
+    assert _name(app, "social_worker_2") in page and _name(app, "social_worker_3") not in page
+    assert '<option value="" selected>' in page  # not a social worker: nobody by default
+    form = {"child_ref": "C-7901", "name": "Ari Allocated"}
+    refused = manager.post("/start/placement_forum_2", {**form, "allocated_worker":
+                                                        "social_worker_3"})
+    assert refused.status_code == 422
+    assert "is not in this case&#39;s team" in refused.get_data(as_text=True)
+    started = manager.post("/start/placement_forum_2", {**form, "allocated_worker":
+                                                        "social_worker_2"})
+    assert started.status_code == 302
+    with app.app_context():
+        instance = db.session.scalar(db.select(ProcessInstance).where(
+            ProcessInstance.child_ref == "C-7901"))
+        assert instance.allocated_worker == "social_worker_2"
+        db.session.remove()
+    social_worker = Browser(app)
+    social_worker.sign_in("social_worker")
+    own = social_worker.get("/start/marp").get_data(as_text=True)
+    assert '<option value="social_worker" selected>' in own

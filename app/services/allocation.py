@@ -63,11 +63,17 @@ def may_change(user: User, instance: ProcessInstance) -> bool:
     return access.can_move_team(user, instance)
 
 
+def social_workers(team: str | None) -> list[User]:
+    """The active social workers of a team (of every team when there is none), by name."""
+    query = db.select(User).where(User.active.is_(True)).order_by(User.display_name)
+    if team:
+        query = query.where(User.team == team)
+    return [u for u in db.session.scalars(query) if SOCIAL_WORKER in u.role_keys]
+
+
 def candidates(instance: ProcessInstance) -> list[User]:
-    """The social workers of the case's team, by name: whom the allocation may go to."""
-    people = db.session.scalars(db.select(User).where(
-        User.team == instance.team, User.active.is_(True)).order_by(User.display_name))
-    return [u for u in people if SOCIAL_WORKER in u.role_keys]
+    """The social workers of the case's team: whom the allocation may go to."""
+    return social_workers(instance.team)
 
 
 def move_open_steps(instance: ProcessInstance, old: str | None, new: str, actor: str) -> None:
