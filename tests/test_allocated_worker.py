@@ -335,3 +335,24 @@ def test_the_start_page_asks_for_the_childs_social_worker(app):
     social_worker.sign_in("social_worker")
     own = social_worker.get("/start/marp").get_data(as_text=True)
     assert '<option value="social_worker" selected>' in own
+
+
+def test_a_handover_gives_the_leavers_cases_and_a_leaver_gets_no_new_steps(
+        app, as_user, traveller):
+    """A worker who leaves: their team manager hands their work over, allocations included;
+    a deactivated worker still named on a case is not given its next step (the team's
+    queue is)."""
+    walk = _walk(app, as_user, traveller, "ppm", ppm.ROLES, ppm.ANSWERS, "panel_administrator",
+                 "social_worker_2", "C-8001")
+    handed = as_user("team_manager").post("/api/v1/users/social_worker_2/handover",
+                                          json={"to": "social_worker"})
+    assert handed.status_code == 200, handed.json
+    assert walk.instance()["allocated_worker"]["username"] == "social_worker"
+    other = _walk(app, as_user, traveller, "ppm", ppm.ROLES, ppm.ANSWERS,
+                  "panel_administrator", "social_worker_2", "C-8002")
+    other.do("record_review")
+    left = as_user("administrator").patch("/api/v1/users/social_worker_2",
+                                          json={"active": False})
+    assert left.status_code == 200, left.json
+    other.do("invite")
+    assert other.task("complete_tracker")["assignee"] is None

@@ -100,7 +100,10 @@ ALLOCATED_WORKER = "case_allocated_worker"
 
 
 def _with_case_facts(instance: ProcessInstance, data: dict) -> dict:
-    return {**data, ALLOCATED_WORKER: instance.allocated_worker}
+    worker = instance.allocated_worker
+    if worker and not db.session.scalar(db.select(User.active).where(User.username == worker)):
+        worker = None  # they have left: the step waits in the team's queue, not with them
+    return {**data, ALLOCATED_WORKER: worker}
 
 
 def _kept_apart(instance: ProcessInstance, spec: UserTaskSpec) -> list[str] | None:
@@ -120,7 +123,7 @@ def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: U
     return HumanTask(
         id=new_id(), instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
         title=spec.title, role=spec.role, assignee=_assignee(spec, _with_case_facts(
-            instance, ready.data)),
+            instance, ready.data) if ALLOCATED_WORKER in (spec.assign_to or "") else ready.data),
         status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now, ready.data),
         due_rule=spec.due_rule,
         form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,
