@@ -240,8 +240,9 @@ def test_the_case_page_shows_the_name_and_changes_it_after_confirming(app, as_us
             HistoryEvent.instance_id == case["id"],
             HistoryEvent.event == "allocated_worker_changed")) is not None
         db.session.remove()
-    assert _name(app, "social_worker_2") in manager.get(f"/cases/{case['id']}").get_data(
-        as_text=True)
+    after = manager.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert (f"changed the child&#39;s social worker ({_name(app, 'social_worker')} → "
+            f"{_name(app, 'social_worker_2')})") in after
     # Another team's social worker is refused with a message, nothing changed.
     refused = manager.post(url, {"allocated_worker": "social_worker_3", "confirmed": "1"})
     assert refused.status_code == 302
