@@ -3,7 +3,8 @@ service and a team in a second service, with cases at open and at finished steps
 
 Written down before the code (issue 15, finding 1): you see a case you started, hold or held
 a step of, whose team you manage or whose service you lead, that is listed on a panel you sit
-on, or whose open step is offered to you; a step is offered only to its role and, for
+on, or whose open step is offered to you, or whose child you are the allocated social worker
+of (issue 19 item 3); a step is offered only to its role and, for
 team-bound roles (social worker, team manager), only within the case's team. Moving a case:
 managers of its team or service only. Assigning: only to someone who may do the step, never
 to the person it must be kept apart from (finding 2).
@@ -140,6 +141,22 @@ def test_a_council_wide_step_is_offered_in_every_team(as_user, cases):
     approval = _ready(cases["A2"], "sm_approval")
     assert approval in {t["id"] for t in as_user("service_manager").get(
         "/api/v1/tasks").json["items"]}
+
+
+def test_the_allocated_worker_sees_the_case_before_any_step_reaches_them(as_user):
+    """A review a service manager begins for social_worker_2's child: they hold no step of it
+    yet, but it is their case; another social worker of the team does not see it."""
+    started = as_user("service_manager").post("/api/v1/process-instances", json={
+        "process_model": "placement_forum_2", "subject": {"child_ref": "C-AW"},
+        "allocated_worker": "social_worker_2"})
+    assert started.status_code == 201, started.json
+    assert {t["assignee"] for t in started.json["tasks"]} == {"service_manager"}
+    url = f"/api/v1/process-instances/{started.json['id']}"
+    assert as_user("social_worker_2").get(url).status_code == 200
+    assert started.json["id"] in {i["id"] for i in as_user("social_worker_2").get(
+        "/api/v1/process-instances?per_page=200").json["items"]}
+    for username in ("social_worker", "social_worker_3"):
+        assert as_user(username).get(url).status_code == 404, username
 
 
 @pytest.mark.parametrize(("username", "expected"), [

@@ -104,6 +104,10 @@ API = {
     # Moving the case to Locality Team B: team managers and above who see it.
     ("POST", "/api/v1/process-instances/<string:instance_id>/team"):
         _case_rule(403, **ASSIGNERS),
+    # Changing the child's allocated social worker (to social_worker_2, a social worker of
+    # the case's team): the same people as moving it to another team.
+    ("PUT", "/api/v1/process-instances/<string:instance_id>/allocated-worker"):
+        _case_rule(403, **ASSIGNERS),
     # The case is running, not stopped by an error: 409 for those who may retry.
     ("POST", "/api/v1/process-instances/<string:instance_id>/retry"):
         _case_rule(403, manager=409, process_owner=409),
@@ -241,6 +245,11 @@ PAGES = {
        {None: 302, **{r: (302 if r in ("manager", "process_owner") else
                           403 if r not in CASE_READERS or r in SEES_CASE else 404)
                       for r in ROLES}} for action in ("send-back", "skip", "correct")},
+    # Changing the allocated social worker: those who may are first asked to confirm (200);
+    # others who see the case 403; everyone else 404.
+    ("POST", "/cases/<instance_id>/allocated-worker"):
+        {None: 302, **{r: (200 if r in ASSIGNERS else 403 if r in SEES_CASE else 404)
+                       for r in ROLES}},
     ("GET", "/documents/<document_id>"): {None: 302, **{r: 404 for r in ROLES}},
     # Registers: the panels' own roles, managers and service managers.
     ("GET", "/registers/unmet-needs"): REGISTER,
@@ -420,6 +429,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"instance_ids": [case["instance_id"]]}  # open, so not due: nothing goes
     elif rule.endswith("/assign"):
         body = {"username": "social_worker_2"}
+    elif rule.endswith("/allocated-worker"):
+        body = {"allocated_worker": "social_worker_2"}
     elif rule.endswith("/resume"):
         with app.app_context():  # resume needs a suspended case
             ApiClient(app, "manager").post(url.replace("/resume", "/suspend"))
@@ -499,6 +510,8 @@ def _page_call(app, caller, method, rule, case):
         data = {"child_ref": "C-11", "name": "Page Child"}
     elif rule == "/settings/email":
         data = {"frequency": "immediate"}  # as it is: nothing changes
+    elif rule.endswith("/allocated-worker"):
+        data = {"allocated_worker": "social_worker_2"}
     elif rule in ("/tasks/<task_id>", "/tasks/<task_id>/draft"):
         data = {"action": "draft", "needs_summary": "draft"}
     return browser.post(url, data)

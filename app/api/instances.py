@@ -44,7 +44,8 @@ class Instances(MethodView):
     def post(self, body):
         """Start a pathway; the caller needs the role of the start event's lane."""
         user = signed_in_user()
-        instance = instances.start(user, body["process_model"], body["subject"], body["data"])
+        instance = instances.start(user, body["process_model"], body["subject"], body["data"],
+                                   body.get("allocated_worker"))
         db.session.commit()
         return instance
 
@@ -166,6 +167,20 @@ class Team(MethodView):
     def post(self, body, instance_id):
         """Hand the case to another team (team manager or above); recorded in its history."""
         instance = instances.change_team(signed_in_user(), instance_id, body["team"])
+        db.session.commit()
+        return instance
+
+
+@blp.route("/<string:instance_id>/allocated-worker")
+class AllocatedWorker(MethodView):
+    @blp.arguments(schemas.AllocatedWorkerBody)
+    @blp.response(200, schemas.Instance)
+    @_errors(401, 403, 404, 409, 422)
+    def put(self, body, instance_id):
+        """Allocate the case to another social worker of its team (a manager of its team or
+        service); their open "child's social worker" steps move to them. In its history."""
+        instance = instances.change_allocated_worker(signed_in_user(), instance_id,
+                                                     body["allocated_worker"])
         db.session.commit()
         return instance
 

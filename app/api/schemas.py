@@ -4,6 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.services import allocation
+
 # Integers a client may send are bounded so that they fit every database column.
 MAX_INT = 2**31 - 1
 
@@ -96,6 +98,16 @@ class InstanceStart(Schema):
     process_model = fields.String(required=True, validate=validate.Length(min=1, max=120))
     subject = fields.Nested(Subject, load_default=dict)
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    # The child's social worker (username): a social worker in the starter's team. Left out,
+    # the starter if they are a social worker, else nobody until the team manager allocates.
+    allocated_worker = fields.String(validate=validate.Length(min=1, max=80))
+
+
+def _allocated(instance) -> dict | None:
+    username = getattr(instance, "allocated_worker", None)
+    if not username:
+        return None
+    return {"username": username, "name": allocation.name_of(username)}
 
 
 class TaskSummary(Schema):
@@ -147,6 +159,8 @@ class Instance(Schema):
     error_message = fields.String(allow_none=True)
     team = fields.String(allow_none=True)  # the team and service the case belongs to
     service = fields.String(allow_none=True)
+    # The child's allocated social worker, {"username", "name"}, or null while unallocated.
+    allocated_worker = fields.Function(_allocated, allow_none=True)
     tasks = fields.List(fields.Nested(TaskSummary), required=True)
     listing = fields.Nested(Listing, allow_none=True)  # set on a single instance's read
 
@@ -180,6 +194,10 @@ class ReasonBody(Schema):
 
 class TeamBody(Schema):
     team = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class AllocatedWorkerBody(Schema):
+    allocated_worker = fields.String(required=True, validate=validate.Length(min=1, max=80))
 
 
 class TaskQuery(PageQuery):

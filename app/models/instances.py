@@ -55,6 +55,10 @@ class ProcessInstance(db.Model):
     # The team and service the case belongs to: its starter's, kept when people move on.
     team: Mapped[str | None] = mapped_column(sa.String(80), index=True)
     service: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    # The child's allocated social worker (a username): the diagrams' "child's social worker"
+    # steps go to them (assignTo="case_allocated_worker"). None until someone is allocated.
+    allocated_worker: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("users.username"), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(sa.Text)

@@ -6,6 +6,8 @@ before the code and asserted by tests/test_access_rule.py and the authorisation 
 Seeing a case (and everything on it: its tasks, history, documents, diagram):
   - oversight roles (manager, process_owner) see every case;
   - anyone sees a case they started, or whose step they hold or have done;
+  - the child's allocated social worker sees the case (issue 19 item 3), even before any of
+    its steps reach them;
   - a team manager sees the cases of the teams they manage; a service manager or head of
     service sees the cases of the service they lead;
   - the panels' own roles (chair, administrator) see a case while it is, or was, listed for a
@@ -21,8 +23,9 @@ case belongs to one of your teams (the team you are in, or one you manage). A st
 to someone is theirs alone. A step marked `separateFrom` in its diagram is never offered to,
 assigned to or done by the person it names (the initiator, or whoever did a named step).
 
-Moving a case to another team: managers of its current team or service (and the manager
-role, which oversees every case).
+Moving a case to another team, and changing its allocated social worker: managers of its
+current team or service (and the manager role, which oversees every case). The allocated
+worker must be a social worker in the case's team.
 
 Where a person's teams and services come from is in three functions below (`member_teams`,
 `managed_teams`, `led_services`): the people-and-teams data feeds this rule through them.
@@ -184,7 +187,8 @@ def visible_instances(user: User) -> ColumnElement[bool]:
     if absent:  # the open steps of colleagues whose absence they cover
         reasons.append(and_(step.status == TaskStatus.READY, step.assignee.in_(sorted(absent))))
     involved = exists().where(step.instance_id == ProcessInstance.id, or_(*reasons))
-    clauses = [ProcessInstance.started_by == user.username, involved]
+    clauses = [ProcessInstance.started_by == user.username,
+               ProcessInstance.allocated_worker == user.username, involved]
     teams, services = managed_teams(user), led_services(user)
     if teams:
         clauses.append(ProcessInstance.team.in_(sorted(teams)))

@@ -131,7 +131,7 @@ def _message(error, title: str, node: dict) -> str:
 
 
 # Set by the app when a pathway starts; a form may never overwrite them.
-RESERVED_KEYS = frozenset({"initiator", "subject"})
+RESERVED_KEYS = frozenset({"initiator", "subject", "case_allocated_worker"})
 # What a diagram's code may call: data given at the start must not shadow them either.
 RESERVED_NAMES = RESERVED_KEYS | frozenset(dir(builtins)) | frozenset(sandbox.HELPERS)
 

@@ -11,7 +11,7 @@ from app.engine import form_schema, workflows
 from app.engine.specs import SPECS
 from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, Team, User, utcnow
-from app.services import access, deployment, forms, history, panels, progress
+from app.services import access, allocation, deployment, forms, history, panels, progress
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
 
 # What a person may give when starting a case: its subject (who the child is) and answers
@@ -55,7 +55,10 @@ def start_data_errors(version, subject: dict, data: dict) -> dict[str, list[str]
             for field, messages in forms.validate(schema, data).items()}
 
 
-def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessInstance:
+def start(user: User, process_key: str, subject: dict, data: dict,
+          allocated_worker: str | None = None) -> ProcessInstance:
+    """`allocated_worker`: the username of the child's social worker (app/services/
+    allocation.py); by default the starter, if they are a social worker."""
     version = deployment.latest_version(process_key)
     if version is None:
         raise Invalid("Unknown process model",
@@ -65,19 +68,22 @@ def start(user: User, process_key: str, subject: dict, data: dict) -> ProcessIns
     errors = start_data_errors(version, subject, data)
     if errors:
         raise Invalid("The start data has errors", errors)
-    return _start(version, user.username, subject, data, (user.team, user.service))
+    allocated = allocation.at_start(user, user.team, allocated_worker)
+    return _start(version, user.username, subject, data, (user.team, user.service), allocated)
 
 
 def start_as_system(process_key: str, subject: dict, data: dict, actor: str = "system",
-                    owner: tuple[str | None, str | None] = (None, None)) -> ProcessInstance:
+                    owner: tuple[str | None, str | None] = (None, None),
+                    allocated_worker: str | None = None) -> ProcessInstance:
     """Start a pathway the service itself begins (a panel's minutes, a note to file), inside
-    the caller's transaction; the case whose step is running stays the current one."""
+    the caller's transaction; the case whose step is running stays the current one. A case
+    begun for a child's case keeps that case's allocated worker."""
     version = deployment.latest_version(process_key)
     if version is None:
         raise LookupError(f"no process model {process_key!r} is deployed")
     token = panels.current_instance.set(None)
     try:
-        return _start(version, actor, subject, data, owner)
+        return _start(version, actor, subject, data, owner, allocated_worker)
     finally:
         panels.current_instance.reset(token)
 
@@ -93,24 +99,27 @@ def begin_from_diagram(process_key: str, data: dict) -> str:
                             {**data, "begun_by_case": parent.id,
                              "begun_by_pathway": parent.process_key,
                              "case_initiator": parent.started_by},
-                            owner=(parent.team, parent.service))
+                            owner=(parent.team, parent.service),
+                            allocated_worker=parent.allocated_worker)
     history.record(parent.id, "began_pathway", "system",
                    detail={"process_model": process_key, "instance_id": child.id})
     return child.id
 
 
 def _start(version, started_by: str, subject: dict, data: dict,
-           owner: tuple[str | None, str | None]) -> ProcessInstance:
+           owner: tuple[str | None, str | None],
+           allocated_worker: str | None = None) -> ProcessInstance:
     model = SPECS.get(version.id, version.content_hash, lambda: version.bpmn_xml)
     instance = ProcessInstance(
         model_version_id=version.id, model_version=version, process_key=version.key,
         status=InstanceStatus.RUNNING, child_ref=subject.get("child_ref"), subject=subject,
         started_at=utcnow(), started_by=started_by, workflow_json="", data={},
-        team=owner[0], service=owner[1],
+        team=owner[0], service=owner[1], allocated_worker=allocated_worker,
     )
     db.session.add(instance)
     db.session.flush()
-    history.record(instance.id, "started", started_by, detail={"subject": subject, "data": data})
+    history.record(instance.id, "started", started_by, detail={
+        "subject": subject, "data": data, "allocated_worker": allocated_worker})
     panels.current_instance.set(instance.id)
     initial = {**data, "initiator": started_by, "subject": subject}
     try:
@@ -222,6 +231,33 @@ def change_team(user: User, instance_id: str, team: str | None) -> ProcessInstan
     for task in instance.tasks:  # its open work is offered in the new team from now on
         if task.status == TaskStatus.READY:
             task.team = team
+    instance.updated_at = utcnow()
+    return instance
+
+
+def change_allocated_worker(user: User, instance_id: str, username: str | None) -> ProcessInstance:
+    """Allocate the case to another social worker; their open steps follow."""
+    seen = get_visible(user, instance_id)
+    if not allocation.may_change(user, seen):
+        raise Forbidden("Only a manager of the case's team or service may change its "
+                        "allocated worker")
+    instance = progress.lock(instance_id)
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+        raise Conflict(f"The case is {instance.status}; its allocation is kept as it ended")
+    new = allocation.person(username)
+    if problem := allocation.why_not(new, instance.team):
+        raise Invalid("The allocated worker cannot be given this case",
+                      {allocation.FIELD: [problem]})
+    old = instance.allocated_worker
+    if old == new.username:
+        raise Invalid("Same worker",
+                      {allocation.FIELD: [f"{new.display_name} is already allocated"]})
+    history.record(instance.id, "allocated_worker_changed", user.username,
+                   detail={"from": old, "to": new.username})
+    audit.note("instance", instance.id, instance.child_ref,
+               detail={allocation.FIELD: {"from": old, "to": new.username}})
+    instance.allocated_worker = new.username
+    allocation.move_open_steps(instance, old, new.username, user.username)
     instance.updated_at = utcnow()
     return instance
 

@@ -67,6 +67,10 @@ def start_due_minutes(moment: datetime | None = None) -> list[str]:
             {"name": f"{panel.name}: minutes of {day:%-d %B %Y}"},
             {"meeting_id": meeting.id, "panel": panel.key, "panel_name": panel.name,
              "meeting_date": day.isoformat(), "minutes_text": summary(meeting),
+             # The seed's governance rule says "within 3 days of the forum"; Placement Forum
+             # Parts 2 and 3 say "3 working days". We read all as working days: a council's
+             # business support does not work weekends or bank holidays, so 3 calendar days
+             # after a Friday panel would fall due on a Monday with no working day to do it.
              "minutes_due_date": add_working_days(day, panel.minutes_due_working_days)})
         meeting.status = MeetingStatus.HELD
         meeting.minutes_instance_id = minutes.id
@@ -76,7 +80,7 @@ def start_due_minutes(moment: datetime | None = None) -> list[str]:
 
 def minutes_distributed(meeting_id: str) -> int:
     """What the minutes diagram calls once they are sent: the meeting is minuted and each
-    decided case's social worker gets a task to put the note on the child's record."""
+    decided case's allocated social worker gets a task to put the note on the child's record."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise ValueError(f"no meeting {meeting_id}")
@@ -88,11 +92,11 @@ def minutes_distributed(meeting_id: str) -> int:
         if case is None or item.decision is None:
             continue
         instances.start_as_system(NOTE_PROCESS, case.subject or {}, {
-            "note_for": case.started_by, "case_id": case.id, "panel_name": meeting.panel.name,
+            "case_id": case.id, "panel_name": meeting.panel.name,
             "meeting_date": day.isoformat(),
             "panel_outcome": _words(item.decision.get("outcome")),
             "panel_conditions": item.decision.get("conditions") or ""},
-            owner=(case.team, case.service))
+            owner=(case.team, case.service), allocated_worker=case.allocated_worker)
         asked += 1
     return asked
 

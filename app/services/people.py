@@ -13,8 +13,17 @@ from flask import current_app
 
 from app import audit
 from app.extensions import db
-from app.models import HumanTask, Role, Service, TaskStatus, Team, User
-from app.services import access, history, user_sessions
+from app.models import (
+    HumanTask,
+    InstanceStatus,
+    ProcessInstance,
+    Role,
+    Service,
+    TaskStatus,
+    Team,
+    User,
+)
+from app.services import access, allocation, history, user_sessions
 from app.services.auth import hash_password
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -309,8 +318,28 @@ def handover(actor: User, username: str, to: str) -> int:
         task.assignee = receiver.username
         history.record(task.instance_id, "assigned", actor.username, task,
                        {"assignee": receiver.username, "handed_over_from": user.username})
-    _changed(actor, username, {"handover": {"to": receiver.username, "moved": len(held)}})
+    allocated = _hand_over_allocations(actor, user, receiver)
+    _changed(actor, username, {"handover": {"to": receiver.username, "moved": len(held),
+                                            "cases_allocated": allocated}})
     return len(held)
+
+
+def _hand_over_allocations(actor: User, user: User, receiver: User) -> int:
+    """The open cases the person is the allocated social worker of go to the receiver too,
+    where the receiver may be (a social worker of the case's team)."""
+    cases = db.session.scalars(db.select(ProcessInstance).where(
+        ProcessInstance.allocated_worker == user.username,
+        ProcessInstance.status.in_(InstanceStatus.OPEN + (InstanceStatus.SUSPENDED,
+                                                          InstanceStatus.ERROR))))
+    moved = 0
+    for case in cases:
+        if allocation.why_not(receiver, case.team) is None:
+            case.allocated_worker = receiver.username
+            history.record(case.id, "allocated_worker_changed", actor.username,
+                           detail={"from": user.username, "to": receiver.username,
+                                   "handed_over": True})
+            moved += 1
+    return moved
 
 
 def open_task_count(username: str) -> int:

@@ -93,6 +93,19 @@ def _assignee(spec: UserTaskSpec, data: dict) -> str | None:
     return str(value) if value else None
 
 
+# The name a diagram's assignTo uses for "the child's social worker": the case's allocated
+# worker as it is now (the team manager may have changed it since the case began), never a
+# copy in the workflow's data.
+ALLOCATED_WORKER = "case_allocated_worker"
+
+
+def _with_case_facts(instance: ProcessInstance, data: dict) -> dict:
+    worker = instance.allocated_worker
+    if worker and not db.session.scalar(db.select(User.active).where(User.username == worker)):
+        worker = None  # they have left: the step waits in the team's queue, not with them
+    return {**data, ALLOCATED_WORKER: worker}
+
+
 def _kept_apart(instance: ProcessInstance, spec: UserTaskSpec) -> list[str] | None:
     """Who the step's separateFrom names: the case's initiator, and whoever did the named
     earlier steps (one indexed query: a long-lived case's rows are not all loaded)."""
@@ -109,7 +122,8 @@ def _new_task(instance: ProcessInstance, ready: workflows.ReadyUserTask, spec: U
               now: datetime) -> HumanTask:
     return HumanTask(
         id=new_id(), instance_id=instance.id, engine_task_id=ready.engine_task_id, name=spec.name,
-        title=spec.title, role=spec.role, assignee=_assignee(spec, ready.data),
+        title=spec.title, role=spec.role, assignee=_assignee(spec, _with_case_facts(
+            instance, ready.data) if ALLOCATED_WORKER in (spec.assign_to or "") else ready.data),
         status=TaskStatus.READY, created_at=now, due_at=_due_at(spec, now, ready.data),
         due_rule=spec.due_rule,
         form_schema_file=spec.form_schema_file, form_ui_schema_file=spec.form_ui_schema_file,

@@ -10,6 +10,7 @@ from app.security import current_user
 from app.services import access, retention
 from app.web import (
     absence_pages,
+    allocation_pages,
     assets,
     audit_pages,
     auth,
@@ -121,7 +122,8 @@ def init_app(app: Flask) -> None:
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
-                      sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
+                      sso.bp, repair_pages.bp, allocation_pages.bp, migration_pages.bp,
+                      email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
                       section_pages.bp, panel_settings.bp, retention_pages.bp):
         app.register_blueprint(blueprint)

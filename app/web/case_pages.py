@@ -34,7 +34,7 @@ from app.models import (
 from app.security import signed_in_user
 from app.services import access, deployment, documents, instances, panels, progress, tasks
 from app.services.errors import NotFound, ServiceError
-from app.web import repair_pages
+from app.web import allocation_pages, repair_pages
 from app.web.csv_export import csv_response
 from app.web.display import deadline, long_date, summary_items
 from app.web.sessions import page_login_required
@@ -220,7 +220,8 @@ def case(instance_id: str):
         teams=[t for t in instances.teams() if t != instance.team]
         if access.can_move_team(user, instance) else [],
         can_control=access.can_control_instances(user), long_date=long_date, deadline=deadline,
-        repair=repair_pages.context(user, instance))
+        repair=repair_pages.context(user, instance),
+        **allocation_pages.context(user, instance))
 
 
 def _team_name(key: str | None) -> str | None:

@@ -1,5 +1,5 @@
 """What the case already knows, offered as answers so nobody types it twice: the child's name,
-reference, date of birth and age, and the allocated worker (who started the request).
+reference, date of birth and age, and the case's allocated social worker.
 
 A form question takes a fact when its name is one of the fact's names below and its type fits;
 a draft, or an answer the step already has (an earlier round, the case's data), wins.
@@ -36,9 +36,11 @@ def facts(instance, today: date | None = None) -> dict[str, Any]:
     subject = instance.subject or {}
     found: dict[str, Any] = {k: subject.get(k) for k in ("name", "child_ref", "date_of_birth")}
     found["age"] = _age(subject.get("date_of_birth"), today or date.today())
-    starter = (instance.data or {}).get("initiator")
-    if starter:
-        user = db.session.scalar(db.select(User).where(User.username == starter))
+    # The case's allocated social worker (set at start, changed by the team manager), by name;
+    # not whoever started the case, who may be a manager, an administrator or the service.
+    worker = getattr(instance, "allocated_worker", None)
+    if worker:
+        user = db.session.scalar(db.select(User).where(User.username == worker))
         found["allocated_worker"] = user.display_name if user else None
     return {k: v for k, v in found.items() if v not in (None, "")}
 

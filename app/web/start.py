@@ -8,8 +8,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from app.extensions import db
 from app.models import InstanceStatus, ProcessInstance, TaskStatus
 from app.security import signed_in_user
-from app.services import access, deployment, instances
-from app.services.errors import Forbidden
+from app.services import access, allocation, deployment, instances
+from app.services.errors import Forbidden, Invalid
 from app.web import case_pages
 from app.web.display import long_date
 from app.web.sessions import page_login_required
@@ -57,6 +57,11 @@ def start(key: str):
         abort(404)
     values = {"child_ref": request.form.get("child_ref", "").strip(),
               "name": request.form.get("name", "").strip()}
+    # The child's social worker: the starter if they are one, unless someone else is chosen.
+    workers = allocation.social_workers(user.team)
+    default = user.username if allocation.why_not(user, user.team) is None else ""
+    allocated = request.form.get("allocated_worker", default) if request.method == "POST" \
+        else default
     born = {p: request.form.get(f"date_of_birth-{p}", "").strip()
             for p in ("day", "month", "year")}
     errors = {}
@@ -82,18 +87,27 @@ def start(key: str):
             duplicate = _open_request(user, key, values["child_ref"])
             if duplicate is not None:
                 # A second open request for the same child is usually a mistake: say so first.
-                return render_template("web/start_form.html", model=model, values=values,
-                                       born=born, errors={}, duplicate=duplicate)
+                return _form(model, values, born, {}, workers, allocated, duplicate)
         if not errors:
             try:
-                instance = instances.start(user, key, values, {})
+                instance = instances.start(user, key, values, {}, allocated or None)
             except Forbidden:
                 abort(403)
+            except Invalid as exc:
+                db.session.rollback()
+                errors = {field: messages[0] for field, messages in (exc.errors or {}).items()}
+                return _form(model, values, born, errors, workers, allocated), 422
             db.session.commit()
             mine = [t for t in instance.tasks
                     if t.status == TaskStatus.READY and t.assignee == user.username]
             if mine:
                 return redirect(url_for("task_pages.task", task_id=mine[0].id, started=1))
             return redirect(url_for("inbox.inbox"))
+    return _form(model, values, born, errors, workers, allocated), (422 if errors else 200)
+
+
+def _form(model, values: dict, born: dict, errors: dict, workers: list, allocated: str,
+          duplicate: dict | None = None) -> str:
     return render_template("web/start_form.html", model=model, values=values, born=born,
-                           errors=errors), (422 if errors else 200)
+                           errors=errors, duplicate=duplicate, workers=workers,
+                           allocated=allocated)

@@ -39,8 +39,8 @@ EVENT_WORDS = {
     "released": "released", "completed": "completed", "cancelled": "withdrew",
     "timer_fired": "moved the case on at its scheduled time", "suspended": "paused the case",
     "resumed": "resumed the case", "terminated": "closed the case", "error": "hit an error at",
-    "retried": "retried the case after its error",
-    "team_changed": "moved the case to another team",
+    "retried": "retried the case after its error", "team_changed": "moved the case to another team",
+    "allocated_worker_changed": "changed the child's social worker",
     "migrated": "moved the case to a new version of its diagram",
     "sent_back": "sent the case back to", "skipped": "skipped", "corrected": "corrected",
 }
@@ -54,9 +54,8 @@ def _names(usernames: set[str]) -> dict[str, str]:
 def _story(instance) -> list[dict]:
     events = history.for_instance(instance.id)
     names = _names({e.actor for e in events if e.actor}
-                   | {e.detail.get("assignee") for e in events
-                      if e.event == "assigned" and e.detail and e.detail.get("assignee")}
-                   | {e.detail.get("for") for e in events if e.detail and e.detail.get("for")})
+                   | {str(e.detail[k]) for e in events for k in ("assignee", "for", "from", "to")
+                      if (e.detail or {}).get(k)})  # people named in the history
     titles = {t.id: t.title for t in instance.tasks}
     by_id = {t.id: t for t in instance.tasks}
     story = []
@@ -68,8 +67,9 @@ def _story(instance) -> list[dict]:
             what = f"{who} {EVENT_WORDS.get(event.event, event.event)}"
             if event.task_id:
                 what += f" “{titles.get(event.task_id, event.task_name)}”"
-            if event.event == "team_changed" and event.detail:
-                what += f" ({event.detail.get('from') or 'no team'} → {event.detail.get('to')})"
+            if event.event in ("team_changed", "allocated_worker_changed") and event.detail:
+                was, now = event.detail.get("from"), event.detail.get("to")
+                what += f" ({names.get(was, was) or 'none'} → {names.get(now, now)})"
             what += _repair_words(event)
             if event.event == "assigned" and event.detail:
                 assignee = event.detail.get("assignee")

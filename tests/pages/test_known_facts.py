@@ -57,6 +57,7 @@ def test_the_start_page_asks_for_the_date_of_birth_in_uk_order(browser):
 class _Case:
     subject = {"name": "Kit Known", "child_ref": "C-1", "date_of_birth": BORN.isoformat()}
     data = {"initiator": "social_worker"}
+    allocated_worker = "social_worker"
 
 
 def test_questions_named_for_a_fact_take_it_when_its_type_fits(app):
@@ -68,5 +69,5 @@ def test_questions_named_for_a_fact_take_it_when_its_type_fits(app):
         values = known_facts.prefill(schema, _Case(), {"child_name": "Kept"})
     assert values["child_name"] == "Kept"  # an answer already there wins
     assert values["dob"] == BORN.isoformat() and values["child_age"] == 14
-    assert values["allocated_worker"]  # the name of who started the request
+    assert values["allocated_worker"]  # the name of the case's allocated social worker
     assert "child_ref" not in values  # a reference is text, not a number

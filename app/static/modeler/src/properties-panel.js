@@ -14,7 +14,7 @@ const DUE_FIELDS = [
   ['dueIn', 'Due in (ISO 8601 duration)', 'Calendar time, such as P5D for five days.'],
   ['dueDate', 'Due date expression', 'An expression giving an ISO date, such as panel_meeting_date.'],
   ['dueRule', 'Due date rule in words', 'Shown to the person doing the task, with where the rule comes from.'],
-  ['assignTo', 'Assign to', 'An expression naming who gets the task, such as initiator.'],
+  ['assignTo', 'Assign to', 'An expression naming who gets the task: case_allocated_worker (the child’s allocated social worker) or initiator (who started the case).'],
   ['separateFrom', 'Keep apart from', 'Who may not do this step: initiator (the person who made the request) and/or the ids of earlier steps, such as initiator tm_review.']
 ]
 const DECISION_FIELDS = [
