@@ -1,14 +1,14 @@
 """The case's allocated social worker (issue 19 item 3): who "the child's social worker" steps
 go to, set at start and changed by the team manager.
 
-Revision ID: 0041
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0041'
-down_revision = '0022'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
