@@ -14,31 +14,54 @@ field that the requester wrote and has since resubmitted, the value is the reque
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from app.extensions import db
 from app.models import HistoryEvent, HumanTask, TaskStatus
 from app.services import progress
 
+# What a round needs of each earlier step: read as plain rows, not whole task objects. A case
+# tracked for years has hundreds of completed steps; loading each with every column (and
+# every JSON document) made a step of an old case cost several times that step of a new one.
+_ROUND_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.completed_at,
+                  HumanTask.submitted_data)
 
-def _done(task: HumanTask) -> list[HumanTask]:
-    """The case's other completed steps, in the order they were completed."""
-    done = [t for t in task.instance.tasks
-            if t.status == TaskStatus.COMPLETED and t.id != task.id and t.completed_at]
-    # Two steps can share a timestamp (a frozen clock, a fast machine): the history's own
-    # order of their completions breaks the tie, never the database's row order.
-    instance_id = getattr(task, "instance_id", None)  # stand-in rows in tests have none
-    order = {} if instance_id is None else dict(db.session.execute(
+
+def _tie_order(instance_id: str, rows: list) -> dict[str, int]:
+    """The history's order of completion for the rows sharing a timestamp (a frozen clock, a
+    fast machine): the history, never the database's row order, breaks the tie. Only tied
+    rows are looked up, so an old case's whole history is not read on every step."""
+    times = Counter(row.completed_at for row in rows)
+    tied = [row.id for row in rows if times[row.completed_at] > 1]
+    if not tied:
+        return {}
+    return dict(db.session.execute(
         db.select(HistoryEvent.task_id, db.func.max(HistoryEvent.id)).where(
             HistoryEvent.instance_id == instance_id, HistoryEvent.event == "completed",
-            HistoryEvent.task_id.is_not(None)).group_by(HistoryEvent.task_id)).all())
-    return sorted(done, key=lambda t: (t.completed_at, order.get(t.id, 0)))
+            HistoryEvent.task_id.in_(tied)).group_by(HistoryEvent.task_id)).all())
+
+
+def _done(task: HumanTask) -> list:
+    """The case's other completed steps (id, name, completed_at, submitted_data), in the
+    order they were completed."""
+    instance_id = getattr(task, "instance_id", None)
+    if instance_id is None:  # stand-in rows in tests
+        rows = [t for t in task.instance.tasks
+                if t.status == TaskStatus.COMPLETED and t.id != task.id and t.completed_at]
+        order: dict[str, int] = {}
+    else:
+        rows = list(db.session.execute(db.select(*_ROUND_COLUMNS).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.COMPLETED,
+            HumanTask.id != task.id, HumanTask.completed_at.is_not(None))))
+        order = _tie_order(instance_id, rows)
+    return sorted(rows, key=lambda t: (t.completed_at, order.get(t.id, 0)))
 
 
 def own_earlier_answers(task: HumanTask, values: dict[str, Any]) -> set[str]:
     """The keys of `values` still holding what an earlier round of this same step submitted,
     which no other step has submitted since."""
-    last_writer: dict[str, HumanTask] = {}
+    last_writer: dict = {}
     for earlier in _done(task):
         for key in earlier.submitted_data or {}:
             last_writer[key] = earlier
@@ -56,7 +79,11 @@ def returned_by(task: HumanTask) -> HumanTask | None:
     before = [t for t in _done(task) if t.completed_at <= task.created_at]
     if not before or not any(t.name == task.name for t in before):
         return None
-    return before[-1] if before[-1].name in spec.returned_from else None
+    if before[-1].name not in spec.returned_from:
+        return None
+    if getattr(task, "instance_id", None) is None:  # a stand-in
+        return before[-1]
+    return db.session.get(HumanTask, before[-1].id)
 
 
 def returned_to_amend(task: HumanTask) -> bool:
