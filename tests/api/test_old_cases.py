@@ -40,6 +40,31 @@ def _return_once(worker, manager, instance: dict) -> dict:
         "outcome": "return", "comments": "More"}}).json["instance"]
 
 
+def test_rounds_of_an_old_case_completed_at_one_instant_keep_their_order(app, as_user,
+                                                                         traveller):
+    """Under a frozen clock every step of the case shares one timestamp, more of them than
+    one read of earlier rows takes: the history still orders the rounds, so the returned
+    request opens with its writer's last answers and the review without its own."""
+    deploy(app, review_loop())
+    worker, manager = as_user("social_worker"), as_user("team_manager")
+    instance = start(worker, "review_loop")
+    for number in range(12):
+        request = ready_task(instance, "request")
+        instance = worker.post(f"/api/v1/tasks/{request['id']}/complete",
+                               json={"data": {"summary": f"Round {number}"}}).json["instance"]
+        review = ready_task(instance, "review")
+        instance = manager.post(f"/api/v1/tasks/{review['id']}/complete", json={"data": {
+            "outcome": "return", "comments": f"More {number}"}}).json["instance"]
+    request = ready_task(instance, "request")
+    data = worker.get(f"/api/v1/tasks/{request['id']}").json["data"]
+    assert (data["summary"], data["comments"]) == ("Round 11", "More 11")
+    instance = worker.post(f"/api/v1/tasks/{request['id']}/complete",
+                           json={"data": {"summary": "Final"}}).json["instance"]
+    data = manager.get(f"/api/v1/tasks/{ready_task(instance, 'review')['id']}").json["data"]
+    assert "outcome" not in data and "comments" not in data
+    assert data["summary"] == "Final"
+
+
 def _objects_for_one_request(worker, instance: dict) -> int:
     request = ready_task(instance, "request")
     with _task_objects_loaded() as built:
