@@ -37,6 +37,10 @@ class TaskStatus:
 
 class ProcessInstance(db.Model):
     __tablename__ = "process_instances"
+    # The scheduler's query (services/instances.due_before): open cases whose next timer is
+    # due, read as one range per open status. On next_timer_at or status alone, SQLite chose
+    # the status index and read every waiting case on each pass (bench/scheduler_pass.py).
+    __table_args__ = (sa.Index("ix_process_instances_due", "status", "next_timer_at"),)
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
     model_version_id: Mapped[int] = mapped_column(sa.ForeignKey("process_model_versions.id"))

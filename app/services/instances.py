@@ -297,7 +297,13 @@ def mark_error(instance_id: str, actor: str | None, message: str, detail: dict) 
                       "Nothing you submitted is lost; a manager can retry it.")
 
 
-def due_before(as_of: datetime) -> list[str]:
-    return list(db.session.scalars(db.select(ProcessInstance.id).where(
+def due_query(as_of: datetime):
+    """Open cases with a timer due by `as_of`: one range of ix_process_instances_due per open
+    status, so its cost follows the due cases, not the waiting ones."""
+    return db.select(ProcessInstance.id).where(
         ProcessInstance.next_timer_at <= as_of,
-        ProcessInstance.status.in_(InstanceStatus.OPEN)).order_by(ProcessInstance.next_timer_at)))
+        ProcessInstance.status.in_(InstanceStatus.OPEN)).order_by(ProcessInstance.next_timer_at)
+
+
+def due_before(as_of: datetime) -> list[str]:
+    return list(db.session.scalars(due_query(as_of)))
