@@ -14,6 +14,7 @@ from app.api import (
     people,
     process_models,
     tasks,
+    team_updates,
 )
 from app.api.errors import PanelflowApi, handle_service_error
 from app.api.openapi import MalformedBodyPlugin
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (auth, process_models, instances, tasks, panels, documents, audit, people,
-                   case_changes, absences):
+                   case_changes, absences, team_updates):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
     app.before_request(_authenticate_api_calls)

@@ -35,6 +35,7 @@ from app.web import (
     sso,
     start,
     task_pages,
+    team_update_pages,
 )
 from app.web.display import summary_items
 from app.web.sessions import check_session
@@ -121,7 +122,7 @@ def init_app(app: Flask) -> None:
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp, panel_settings.bp):
+                      section_pages.bp, panel_settings.bp, team_update_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)
