@@ -13,6 +13,7 @@ meeting on Friday 4 December 2026 (tests/pathways/test_pct.py).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -50,7 +51,7 @@ def families(app, as_user, traveller):
                     register="register_family__court")
     with app.app_context():
         meeting = db.session.scalar(db.select(Meeting).where(
-            Meeting.panel_key == "pct", Meeting.scheduled_on == "2026-12-04"))
+            Meeting.panel_key == "pct", Meeting.scheduled_on == date(2026, 12, 4)))
         meeting_id = meeting.id
     return {"team_a": team_a, "team_b": team_b, "court": court, "meeting": meeting_id}
 
