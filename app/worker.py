@@ -14,7 +14,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from app import logs
-from app.services import reminders, timers
+from app.services import reminders, retention, timers
 
 
 def make_celery(app: Flask) -> Celery:
@@ -35,7 +35,10 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule={"fire-due-timers": {
             "task": "panelflow.enqueue_due",
-            "schedule": float(app.config["SCHEDULER_INTERVAL_SECONDS"])}},
+            "schedule": float(app.config["SCHEDULER_INTERVAL_SECONDS"])},
+            # Lists cases past their retention rule for an administrator; deletes nothing.
+            "list-retention-due": {"task": "panelflow.retention_mark_due",
+                                   "schedule": 24 * 60 * 60.0}},
     )
 
     @celery.task(name="panelflow.enqueue_due")
@@ -46,6 +49,10 @@ def make_celery(app: Flask) -> Celery:
             fire_instance.delay(instance_id)
         reminders.run()
         return len(due)
+
+    @celery.task(name="panelflow.retention_mark_due")
+    def retention_mark_due() -> int:
+        return len(retention.mark_due())
 
     @celery.task(name="panelflow.fire_instance")
     def fire_instance(instance_id: str) -> dict | None:

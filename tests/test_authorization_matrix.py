@@ -62,6 +62,8 @@ CASES = {None: 302, **{r: 200 if r in CASE_READERS else 403 for r in ROLES}}
 OWNER_PAGE = {None: 302, **{r: 200 if r == "process_owner" else 403 for r in ROLES}}
 CASE_VIEW = {None: 302, **{r: 200 if r in SEES_CASE else 404 for r in ROLES}}
 ADMIN_PAGE = {None: 302, **{r: 200 if r == "administrator" else 403 for r in ROLES}}
+SUBJECT_ACCESS_PAGE = {None: 302, **{r: 200 if r in ("administrator", "auditor") else 403
+                                     for r in ROLES}}
 PEOPLE_READERS = {**ADMIN_PAGE, "team_manager": 200, "team_manager_2": 200}
 PERSON_PAGE = {**PEOPLE_READERS, "team_manager_2": 404}  # not their team's
 ABSENCE_PAGE = {None: 302, **{r: 200 if r in ABSENCE_KEEPERS else 403 for r in ROLES}}
@@ -136,6 +138,11 @@ API = {
     ("DELETE", "/api/v1/absences/<string:absence_id>"):
         _per(dict.fromkeys(ABSENCE_KEEPERS, 204), 403),
     ("GET", "/api/v1/audit-events"): _per({"auditor": 200}, 403),
+    # Retention: administrators (the fixture's case is open, so never deleted); subject
+    # access: administrators and auditors (the fixture's child, C-9, is held: a ZIP).
+    ("GET", "/api/v1/retention/due"): _per({"administrator": 200}, 403),
+    ("POST", "/api/v1/retention/deletions"): _per({"administrator": 200}, 403),
+    ("GET", "/api/v1/subject-access"): _per({"administrator": 200, "auditor": 200}, 403),
     # Panel calendars are not about any child; a meeting's agenda shows each caller only the
     # cases they may see.
     ("GET", "/api/v1/panels"): ALL_OK,
@@ -305,6 +312,13 @@ PAGES = {
     ("GET", "/admin/teams/new"): ADMIN_PAGE,
     ("POST", "/admin/teams/new"): {**ADMIN_PAGE, "administrator": 422},
     # Absences (social_worker_2's): the person, their team manager, an administrator.
+    # Retention (administrators: deleting needs a selection, else 422) and subject access
+    # (administrators and auditors; the export of the fixture's child is a ZIP).
+    ("GET", "/admin/retention"): ADMIN_PAGE,
+    ("POST", "/admin/retention/confirm"): {**ADMIN_PAGE, "administrator": 422},
+    ("POST", "/admin/retention/delete"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/subject-access"): SUBJECT_ACCESS_PAGE,
+    ("GET", "/admin/subject-access/export"): SUBJECT_ACCESS_PAGE,
     ("GET", "/people/<username>/absences"): ABSENCE_PAGE,
     ("POST", "/people/<username>/absences"): {**ABSENCE_PAGE, **dict.fromkeys(
         ABSENCE_KEEPERS, 422)},
@@ -372,6 +386,8 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:document_id>", "nodocument")
            .replace("<string:absence_id>", case["absence_id"])
            .replace("<string:username>", "social_worker_2"))
+    if rule == "/api/v1/subject-access":
+        url += "?child_ref=C-9"
     client = ApiClient(app, caller)
     body, raw = None, None
     if rule == "/api/v1/auth/token":
@@ -415,6 +431,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"updates": [{"task_id": case["task_id"], "data": {}}]}
     elif rule.endswith("/items"):
         body = {"reason": "Matrix: urgent", "instance_id": case["instance_id"]}
+    elif rule == "/api/v1/retention/deletions":
+        body = {"instance_ids": [case["instance_id"]]}  # open, so not due: nothing goes
     elif rule.endswith("/assign"):
         body = {"username": "social_worker_2"}
     elif rule.endswith("/resume"):
@@ -485,6 +503,8 @@ def _page_call(app, caller, method, rule, case):
            .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))
+    if rule == "/admin/subject-access/export":
+        url += "?child_ref=C-9"
     if method == "GET":
         return browser.get(url)
     data = {}

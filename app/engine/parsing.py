@@ -88,6 +88,9 @@ class ParsedModel:
     # The form for what a person may give when starting a case (the start event's
     # formJsonSchemaFilename); without one a case starts with no data but its subject.
     start_form: str | None = None
+    # How long a closed case's records are kept (app/services/retention.py), from the
+    # process's own properties, e.g. {"years_after_close": 7} or {"until_age": 75}.
+    retention: dict | None = None
 
 
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
@@ -368,6 +371,7 @@ def parse_model(xml: bytes | str | etree._Element) -> ParsedModel:
                 described = describe_user_task(task_spec)
                 user_tasks[described.name] = replace(
                     described, returned_from=returns.get(described.name, frozenset()))
+    retention = retention_rule(process_el)
     start_form = None
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and task_spec.lane:
@@ -376,4 +380,36 @@ def parse_model(xml: bytes | str | etree._Element) -> ParsedModel:
             start_form = start_form or _properties(task_spec).get("formJsonSchemaFilename")
     return ParsedModel(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
                        start_roles=sorted(start_roles), user_tasks=user_tasks, tree=root,
-                       description=description, start_form=start_form)
+                       description=description, start_form=start_form,
+                       retention=retention)
+
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# The process's properties that set its retention rule, and the rule each one gives.
+RETENTION_PROPERTIES = {"retainYearsAfterClose": "years_after_close",
+                        "retainUntilAge": "until_age"}
+
+
+def retention_rule(process_el: etree._Element) -> dict | None:
+    """The retention rule a process owner set on the process (not a step), in the diagram so
+    that information governance's rule for a pathway travels with its diagram and changes
+    without a developer: `retainYearsAfterClose` (whole years after the case closed) or
+    `retainUntilAge` (until the child's birthday of that age, from their date of birth).
+    Raises BpmnProblems for anything else, so a mistyped rule is refused at deployment."""
+    found = {}
+    for prop in process_el.xpath(
+            "bpmn:extensionElements/spiff:properties/spiff:property",
+            namespaces={**NSMAP, "spiff": SPIFF_NS}):
+        name, value = prop.get("name"), (prop.get("value") or "").strip()
+        if name not in RETENTION_PROPERTIES:
+            continue
+        if not value.isdigit() or not 0 < int(value) <= 150:
+            raise BpmnProblems([Problem(
+                f"{name} must be a whole number of years from 1 to 150, not {value!r}",
+                process_el.get("id"), prop.sourceline)])
+        found[RETENTION_PROPERTIES[name]] = int(value)
+    if len(found) > 1:
+        raise BpmnProblems([Problem(
+            "Give the process one retention rule: retainYearsAfterClose or retainUntilAge",
+            process_el.get("id"), process_el.sourceline)])
+    return found or None

@@ -13,6 +13,7 @@ from app.models.instances import (
 from app.models.notifications import Notification, NotificationKind
 from app.models.panels import Meeting, MeetingItem, MeetingStatus, Panel
 from app.models.processes import FormVersion, ProcessModelVersion
+from app.models.retention import RetentionDue, RetentionTrace
 from app.models.types import utcnow
 from app.models.users import (
     ApiToken,
@@ -46,6 +47,8 @@ __all__ = [
     "PendingDraft",
     "ProcessInstance",
     "ProcessModelVersion",
+    "RetentionDue",
+    "RetentionTrace",
     "Role",
     "Service",
     "Team",

@@ -31,6 +31,8 @@ class ProcessModelVersion(db.Model):
     start_roles: Mapped[list] = mapped_column(sa.JSON, default=list)
     # The process's bpmn:documentation: what the forum is for, shown on "Start a request".
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # The process's retention rule as deployed (engine/parsing.py `retention_rule`).
+    retention: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class FormVersion(db.Model):

@@ -85,7 +85,7 @@ def _store(model, text: str, deployed_by: str, change_note: str | None,
         key=model.key, name=model.name, version=(latest.version + 1) if latest else 1,
         bpmn_xml=text, content_hash=content_hash, deployed_at=utcnow(), deployed_by=deployed_by,
         change_note=change_note, start_roles=model.start_roles, description=model.description,
-        forms=kept,
+        forms=kept, retention=model.retention,
     )
     db.session.add(version)
     db.session.flush()

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, get_flashed_messages, render_template, reque
 
 from app.api import api
 from app.security import current_user
-from app.services import access
+from app.services import access, retention
 from app.web import (
     absence_pages,
     assets,
@@ -30,6 +30,7 @@ from app.web import (
     people_pages,
     registers,
     repair_pages,
+    retention_pages,
     section_pages,
     session_timeout,
     sso,
@@ -97,7 +98,7 @@ def menu(user) -> list[tuple[str, str]]:
         items.append(("library_pages.index", "Process library"))
     if audit_pages.is_auditor(user):
         items.append(("audit_pages.index", "Audit trail"))
-    return items + people_pages.people_menu(user)
+    return items + people_pages.people_menu(user) + retention_pages.menu(user)
 
 
 def init_app(app: Flask) -> None:
@@ -116,13 +117,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["in_words"] = display.in_words
     app.jinja_env.globals["is_process_owner"] = access.owns_processes
     app.jinja_env.globals["people_menu"] = people_pages.people_menu
+    app.jinja_env.globals["retention_words"] = retention.rule_words
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp, panel_settings.bp, team_update_pages.bp):
+                      section_pages.bp, panel_settings.bp, retention_pages.bp,
+                      team_update_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

@@ -82,7 +82,9 @@ def _what(event: AuditEvent) -> str:
         children = (event.detail or {}).get("children") or []
         return f"A list of {len(children)} case{'' if len(children) == 1 else 's'}"
     kind = {"instance": "Case", "task": "Task", "user": "Person", "team": "Team",
-            "process_model": "Pathway", "form": "Form", "document": "Document"}
+            "process_model": "Pathway", "form": "Form", "document": "Document",
+            "retention_deletion": "Case deleted under its retention rule",
+            "subject_access": "Subject access export"}
     return kind.get(event.object_type, event.object_type.replace("_", " ").capitalize())
 
 
