@@ -217,3 +217,24 @@ def test_the_api_submits_the_teams_update_all_or_nothing(app, as_user, families)
     assert all("prepare_update" not in case.ready() for case in families["team_a"])
     assert as_user("team_manager_2").post(url, json={"updates": [
         {"task_id": ids[0], "data": good}]}).status_code == 422  # not one of theirs
+
+
+def test_add_another_action_works_per_family_without_javascript(app, families):
+    """PCT, "Paperwork needed": the briefing report of all tasks and actions in progress, by
+    whom and by when, for each family: "Add another" adds a row to that family's actions
+    only, keeping what was typed for every family as their drafts."""
+    b, url = _page(app, families["meeting"])
+    ids = _task_ids(families["team_a"])
+    page = b.get(url).get_data(as_text=True)
+    assert f'name="{ids[0]}.actions_in_progress-rows" value="1"' in page
+    more = b.post(url, {"action": f"add:{ids[0]}.actions_in_progress",
+                        f"{ids[0]}.actions_in_progress-rows": "1",
+                        f"{ids[0]}.actions_in_progress.0.action": "First action",
+                        f"{ids[1]}.briefing_report": "Ben typed"})
+    assert more.status_code == 200
+    text = more.get_data(as_text=True)
+    assert f'name="{ids[0]}.actions_in_progress.1.action"' in text
+    assert f'name="{ids[1]}.actions_in_progress.1.action"' not in text
+    assert "First action" in text and "Ben typed" in text
+    with app.app_context():
+        assert db.session.get(HumanTask, ids[1]).draft_data == {"briefing_report": "Ben typed"}
