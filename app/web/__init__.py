@@ -119,6 +119,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["people_menu"] = people_pages.people_menu
     app.jinja_env.globals["retention_words"] = retention.rule_words
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
+    app.jinja_env.globals["team_update_link"] = team_update_pages.link_for
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,

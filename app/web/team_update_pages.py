@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.models import Meeting
 from app.security import signed_in_user
 from app.services import forms, team_updates
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -15,6 +16,17 @@ from app.web.form_sections import opening_values
 from app.web.sessions import page_login_required
 
 bp = Blueprint("team_update_pages", __name__)
+
+
+def link_for(task) -> dict | None:
+    """For a step's own page: its team's update for the meeting, where it is given with the
+    team's other families ({"href", "when"}), or None when the step is not gathered."""
+    key = team_updates.group_key(signed_in_user(), task)
+    if key is None:
+        return None
+    meeting = db.session.get(Meeting, key[0])
+    return {"href": url_for("team_update_pages.team_update", meeting_id=key[0], team=key[1]),
+            "when": long_date(meeting.starts_at)}
 
 
 def _update(user, meeting_id: str) -> team_updates.TeamUpdate:

@@ -238,3 +238,13 @@ def test_add_another_action_works_per_family_without_javascript(app, families):
     assert "First action" in text and "Ben typed" in text
     with app.app_context():
         assert db.session.get(HumanTask, ids[1]).draft_data == {"briefing_report": "Ben typed"}
+
+
+def test_a_familys_own_step_points_to_the_teams_update(app, families):
+    """PCT, "Who needs to attend": the team manager speaks to all the team's cases at once, so
+    a family's own step says where the team's update is given."""
+    b, url = _page(app, families["meeting"])
+    task_id = _task_ids(families["team_a"])[0]
+    text = b.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'id="team-update"' in text and f"{url}?team=" in text
+    assert "4 December 2026" in text
