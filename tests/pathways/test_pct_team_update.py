@@ -96,7 +96,8 @@ def test_one_inbox_row_one_page_one_submit_completes_every_family(app, families)
     for name in TEAM_A:
         assert name in inbox
     assert "Dee Otherteam" not in inbox  # Team B's family is Team B's
-    assert "Eve Court" in inbox  # the court family's update is for another meeting ...
+    # The court family's update is for another meeting: a row of its own ...
+    assert "Eve Court" in inbox and "Team update for 18 December 2026" in inbox
     assert f"/meetings/{families['meeting']}/team-update?team=" in inbox
 
     page = b.get(url)
