@@ -160,6 +160,12 @@ API = {
     ("POST", "/api/v1/meetings/<string:meeting_id>/move"): _per(MEETING_CHANGERS, 403),
     ("POST", "/api/v1/meetings/<string:meeting_id>/items"): _per({"panel_chair": 422}, 403),
     ("POST", "/api/v1/meetings/<string:meeting_id>/chase"): _per(MEETING_CHANGERS, 403),
+    # A team's one update for a meeting (PCT's team manager's update): the role that gives it
+    # (team managers, within their own team); the matrix's MARP meeting has none for anyone.
+    ("GET", "/api/v1/meetings/<string:meeting_id>/team-update"):
+        _per({"team_manager": 404, "team_manager_2": 404}, 403),
+    ("POST", "/api/v1/meetings/<string:meeting_id>/team-update"):
+        _per({"team_manager": 404, "team_manager_2": 404}, 403),
     ("GET", "/api/v1/tasks/<string:task_id>"): _case_rule(200),
     # held by social_worker: their colleague gets 409, those without the step's role 403
     ("POST", "/api/v1/tasks/<string:task_id>/claim"):
@@ -273,6 +279,13 @@ PAGES = {
         {None: 302, **{r: 302 if r in MEETING_CHANGERS else 403 for r in ROLES}},
     ("POST", "/meetings/<meeting_id>/move"):
         {None: 302, **{r: 422 if r in MEETING_CHANGERS else 403 for r in ROLES}},
+    # A team's one update for a meeting: as its API (above).
+    ("GET", "/meetings/<meeting_id>/team-update"):
+        {None: 302, **{r: 404 if r in ("team_manager", "team_manager_2") else 403
+                       for r in ROLES}},
+    ("POST", "/meetings/<meeting_id>/team-update"):
+        {None: 302, **{r: 404 if r in ("team_manager", "team_manager_2") else 403
+                       for r in ROLES}},
     # Papers: each person sees the cases they may see. Publishing the pack is the
     # administrator's (and managers'); with no case listed they are told so (302). No pack
     # is published and the case is not listed: 404 for everyone signed in.
@@ -423,6 +436,8 @@ def _api_call(app, caller, method, rule, case):
         body = {"reason": "Matrix: chair unavailable"}
     elif rule.endswith("/move"):
         body = {"reason": "Matrix: room booked", "starts_on": "2031-01-07"}
+    elif rule.endswith("/team-update"):
+        body = {"updates": [{"task_id": case["task_id"], "data": {}}]}
     elif rule.endswith("/items"):
         body = {"reason": "Matrix: urgent", "instance_id": case["instance_id"]}
     elif rule == "/api/v1/retention/deletions":

@@ -15,6 +15,7 @@ from app.api import (
     process_models,
     retention,
     tasks,
+    team_updates,
 )
 from app.api.errors import PanelflowApi, handle_service_error
 from app.api.openapi import MalformedBodyPlugin
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (auth, process_models, instances, tasks, panels, documents, audit, people,
-                   case_changes, absences, retention):
+                   case_changes, absences, retention, team_updates):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
     app.before_request(_authenticate_api_calls)

@@ -70,6 +70,9 @@ class UserTaskSpec:
     # The user tasks whose decision sends the work straight back into this one (a request
     # returned to be amended); see `returns_into`.
     returned_from: frozenset[str] = frozenset()
+    # Done for every case of a team listed on the same meeting together, on one page
+    # (app/services/team_updates.py): e.g. PCT's team manager's update for all their families.
+    one_per_team_per_meeting: bool = False
 
 
 @dataclass
@@ -231,6 +234,7 @@ def describe_user_task(task_spec) -> UserTaskSpec:
         due_date=props.get("dueDate"),
         due_rule=props.get("dueRule"),
         decision_fields=_decision_fields(props),
+        one_per_team_per_meeting=props.get("onePerTeamPerMeeting", "").strip() == "true",
         separate_from=tuple(re.split(r"[\s,]+", props.get("separateFrom", "").strip()))
         if props.get("separateFrom", "").strip() else (),
     )

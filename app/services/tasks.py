@@ -214,6 +214,14 @@ def complete(user: User, task_id: str, data: dict) -> tuple[ProcessInstance, lis
     # the transaction ends, so end it; nothing has been written yet.
     db.session.commit()
     _validate(schema, data, known)
+    return complete_checked(user, task, data, schema, known)
+
+
+def complete_checked(user: User, task: HumanTask, data: dict, schema: dict | None,
+                     known: dict) -> tuple[ProcessInstance, list[HumanTask]]:
+    """The rest of `complete`, once the answers were checked against `known` (the case's
+    data then): nothing is committed, so several steps can complete in one transaction
+    (team_updates.py)."""
     documents.check_answers(task, data)  # a document's id must be this case's own file
     # As in _hand_over: lock first; the reload shows `task` as another request left it.
     instance = progress.lock(task.instance_id, for_step=True)

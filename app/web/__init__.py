@@ -37,6 +37,7 @@ from app.web import (
     sso,
     start,
     task_pages,
+    team_update_pages,
 )
 from app.web.display import summary_items
 from app.web.sessions import check_session
@@ -119,13 +120,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["people_menu"] = people_pages.people_menu
     app.jinja_env.globals["retention_words"] = retention.rule_words
     app.jinja_env.globals["session_timeout"] = session_timeout.timeout_settings
+    app.jinja_env.globals["team_update_link"] = team_update_pages.link_for
     for blueprint in (bp, assets.bp, auth.bp, inbox.bp, start.bp, task_pages.bp,
                       panel_pages.bp, registers.bp, case_pages.bp, dashboard.bp, modeler_pages.bp,
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, allocation_pages.bp, migration_pages.bp,
                       email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp, panel_settings.bp, retention_pages.bp):
+                      section_pages.bp, panel_settings.bp, retention_pages.bp,
+                      team_update_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

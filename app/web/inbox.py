@@ -5,9 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.extensions import db
 from app.security import signed_in_user
-from app.services import deployment, people, reminders, rounds, tasks
+from app.services import deployment, people, reminders, rounds, tasks, team_updates
 from app.services.errors import NotFound, ServiceError
-from app.web.display import deadline, waited
+from app.web.display import deadline, long_date, waited
 from app.web.sessions import page_login_required
 
 bp = Blueprint("inbox", __name__)
@@ -20,6 +20,27 @@ def _int(value: str | None, default: int) -> int:
         return max(1, int(value or default))
     except ValueError:
         return default
+
+
+def _one_row_per_team_update(user, rows: list[dict]) -> list[dict]:
+    """A team's steps for one meeting that are done together (team_updates.py) show as one
+    row, linking to the team's update page, where the first of them would have been."""
+    kept: list[dict] = []
+    groups: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        key = team_updates.group_key(user, row["task"])
+        if key is None:
+            kept.append(row)
+        elif key in groups:
+            groups[key]["families"].append(row["task"].subject.get("name", ""))
+        else:
+            meeting = team_updates.meeting_of(row["task"])
+            groups[key] = {**row, "families": [row["task"].subject.get("name", "")],
+                           "team_update": url_for("team_update_pages.team_update",
+                                                  meeting_id=key[0], team=key[1]),
+                           "meeting_on": long_date(meeting.starts_at)}
+            kept.append(groups[key])
+    return kept
 
 
 @bp.get("/")
@@ -43,6 +64,7 @@ def inbox():
              "waited": waited(t.created_at), "due": deadline(t.due_at),
              "returned": rounds.returned_to_amend(t),
              "covering": covered.get(t.assignee)} for t in result["items"]]
+    rows = _one_row_per_team_update(user, rows)
     pages = max(1, -(-result["total"] // PER_PAGE))
 
     def link(**changes) -> str:
