@@ -28,7 +28,15 @@ from app.engine import evaluator, panel_hooks, working_days
 from app.engine.parsing import BpmnProblems
 from app.extensions import db, migrate
 from app.scheduler import start_in_background
-from app.services import instances, letters, minutes, new_work, panels, sign_in_limit
+from app.services import (
+    instances,
+    letters,
+    minutes,
+    new_work,
+    panels,
+    sign_in_limit,
+    webhooks,
+)
 from app.services.deployment import (
     START_DEPLOY,
     FileDeploy,
@@ -149,6 +157,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     checks.init_app(app)
     sign_in_limit.init_app(app)
     new_work.init_app(app)
+    webhooks.init_app(app)
 
     if app.config["DEPLOY_ON_START"]:
         app.extensions[START_DEPLOY] = deploy_processes(app)

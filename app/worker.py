@@ -14,7 +14,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from app import logs
-from app.services import reminders, timers
+from app.services import reminders, timers, webhooks
 
 
 def make_celery(app: Flask) -> Celery:
@@ -45,7 +45,14 @@ def make_celery(app: Flask) -> Celery:
         for instance_id in due:
             fire_instance.delay(instance_id)
         reminders.run()
+        deliver_webhooks.delay()
         return len(due)
+
+    @celery.task(name="panelflow.deliver_webhooks")
+    def deliver_webhooks() -> int:
+        """Due webhook deliveries; each is leased when taken, so two workers never post one
+        twice at once."""
+        return webhooks.deliver_due()
 
     @celery.task(name="panelflow.fire_instance")
     def fire_instance(instance_id: str) -> dict | None:

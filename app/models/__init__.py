@@ -25,6 +25,13 @@ from app.models.users import (
     team_managers,
     user_roles,
 )
+from app.models.webhooks import (
+    DeliveryStatus,
+    PersonalData,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Absence",
@@ -56,4 +63,9 @@ __all__ = [
     "UserSession",
     "user_roles",
     "utcnow",
+    "DeliveryStatus",
+    "PersonalData",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -11,7 +11,7 @@ from app.engine import evaluator, workflows
 from app.engine.clock import engine_time
 from app.extensions import db
 from app.models import InstanceStatus, utcnow
-from app.services import history, instances, minutes, panels, progress, reminders
+from app.services import history, instances, minutes, panels, progress, reminders, webhooks
 
 log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"  # history's "who" for what time, not a person, did
@@ -85,4 +85,5 @@ def run_due(as_of: datetime | None = None) -> list[dict]:
         if result is not None:
             fired.append(result)
     reminders.run(moment)
+    webhooks.deliver_due(moment)
     return fired
