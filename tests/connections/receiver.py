@@ -1,6 +1,6 @@
 """A real HTTP receiver, as a case system's middleware would run: a threaded http.server on
 127.0.0.1 that keeps each request (headers and raw body) and answers with the statuses a test
-queues (200 once they run out)."""
+queues, for a case or any (200 once they run out)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,14 +19,21 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.received: list[dict] = []
         self.statuses: list[int] = []
+        self.statuses_for: dict[str, list[int]] = {}  # per case id, before `statuses`
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/panelflow-events"
 
-    def bodies(self, event: str | None = None) -> list[dict]:
+    def about(self, instance_id: str) -> list[dict]:
+        """The requests about one case (the scheduler pass begins cases of its own, such as
+        CTMP's weekly return, which are events too)."""
+        return [r for r in self.received if json.loads(r["body"])["case"]["id"] == instance_id]
+
+    def bodies(self, event: str | None = None, instance_id: str | None = None) -> list[dict]:
         return [json.loads(r["body"]) for r in self.received
-                if event is None or r["headers"].get("X-Panelflow-Event") == event]
+                if (event is None or r["headers"].get("X-Panelflow-Event") == event)
+                and (instance_id is None or json.loads(r["body"])["case"]["id"] == instance_id)]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,7 +44,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
+        case_id = json.loads(body or b"{}").get("case", {}).get("id")
+        queued = self.server.statuses_for.get(case_id) or self.server.statuses
+        status = queued.pop(0) if queued else 200
         self.server.received.append({"path": self.path, "headers": dict(self.headers),
                                      "body": body, "status": status})
         self.send_response(status)
