@@ -302,6 +302,18 @@ PAGES = {
     ("GET", "/absences/<int:absence_id>/cancel"): ABSENCE_PAGE,
     ("POST", "/absences/<int:absence_id>/cancel"): {**ABSENCE_PAGE, **dict.fromkeys(
         ABSENCE_KEEPERS, 302)},
+    # Webhooks (connections to case systems): administrators. An empty form is 422 for them;
+    # deleting (after its confirmation page) goes back to the list.
+    ("GET", "/admin/webhooks"): ADMIN_PAGE,
+    ("GET", "/admin/webhooks/new"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/new"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/webhooks/<int:subscription_id>"): ADMIN_PAGE,
+    ("GET", "/admin/webhooks/<int:subscription_id>/change"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/<int:subscription_id>/change"):
+        {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/webhooks/<int:subscription_id>/delete"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/<int:subscription_id>/delete"):
+        {**ADMIN_PAGE, "administrator": 302},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
@@ -447,6 +459,7 @@ def _page_call(app, caller, method, rule, case):
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
            .replace("<int:number>", "1").replace("<username>", "social_worker_2")
            .replace("<int:absence_id>", case["absence_id"])
+           .replace("<int:subscription_id>", case["subscription_id"])
            .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))

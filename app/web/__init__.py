@@ -34,6 +34,7 @@ from app.web import (
     sso,
     start,
     task_pages,
+    webhook_pages,
 )
 from app.web.display import summary_items
 from app.web.sessions import check_session
@@ -95,7 +96,7 @@ def menu(user) -> list[tuple[str, str]]:
         items.append(("library_pages.index", "Process library"))
     if audit_pages.is_auditor(user):
         items.append(("audit_pages.index", "Audit trail"))
-    return items + people_pages.people_menu(user)
+    return items + people_pages.people_menu(user) + webhook_pages.webhook_menu(user)
 
 
 def init_app(app: Flask) -> None:
@@ -120,7 +121,7 @@ def init_app(app: Flask) -> None:
                       library_pages.bp, session_timeout.bp, my_work.bp, audit_pages.bp,
                       sso.bp, repair_pages.bp, migration_pages.bp, email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
-                      section_pages.bp):
+                      section_pages.bp, webhook_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)
