@@ -78,7 +78,11 @@ def _refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
 
 def check_url(url: str, resolve: bool = True) -> None:
     """Raise UnsafeUrl unless `url` is http(s) to a host whose addresses are all allowed."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # a malformed IPv6 host or port
+        raise UnsafeUrl("The address is not a valid web address") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("The address must start http:// or https:// and name a host")
     if parts.username or parts.password:
@@ -91,9 +95,9 @@ def check_url(url: str, resolve: bool = True) -> None:
         if not resolve:
             return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or None,
+            infos = socket.getaddrinfo(parts.hostname, port or None,
                                        proto=socket.IPPROTO_TCP)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
             raise UnsafeUrl(f"The host {parts.hostname!r} cannot be found") from exc
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if any(_refused_address(a) for a in addresses):
@@ -142,6 +146,8 @@ def create(user: User, values: dict[str, Any]) -> WebhookSubscription:
 
 
 def get(subscription_id: int) -> WebhookSubscription:
+    if not 0 < subscription_id < 2**31:  # beyond any id, and beyond the column's type
+        raise NotFound("No such webhook")
     subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None:
         raise NotFound("No such webhook")
