@@ -150,9 +150,9 @@ def _email(note: Notification, task: HumanTask | None):
             outcome = _words(task, spec_fields["outcome"],
                              (task.submitted_data or {}).get(spec_fields["outcome"]))
     fields["outcome"] = outcome or "recorded"
-    body = (f"The panel's decision on a {pathway} case has been recorded today: "
-            f"{fields['outcome']}.\n\nThe decision and any conditions are on the case, with "
-            f"a PDF copy: {fields['link']}\n")
+    body = (f"A panel's decision has been recorded today ({pathway}): {fields['outcome']}."
+            f"\n\nThe decision and any conditions are on the case, with a PDF copy: "
+            f"{fields['link']}\n")
     return "decision", f"Panel decision: {pathway}", body, fields
 
 

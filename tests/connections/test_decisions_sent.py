@@ -9,6 +9,8 @@ case; and a case system's receiver (a real local HTTP server) is sent it, signed
 from __future__ import annotations
 
 import io
+import json
+import uuid
 from email import message_from_string, policy
 
 from pypdf import PdfReader
@@ -18,10 +20,12 @@ from app.models import Document
 from tests.connections.receiver import receiver, verify  # noqa: F401 - the fixture
 from tests.pathways.test_ctmp import ANSWERS, ROLES
 from tests.pathways.walker import Walk
+from tests.test_notify_transport import TEMPLATES, notify_api  # noqa: F401 - the fixture
 from tests.test_reminders import smtp  # noqa: F401 - the fixture
 
 CHILD = {"child_ref": "C-7301", "name": "Drew Decision"}
 SECRET = "a-shared-secret-of-some-length"
+DECISION_TEMPLATE = str(uuid.uuid4())
 
 
 def _mails(sink) -> dict[str, list[str]]:
@@ -110,3 +114,24 @@ def test_a_placement_requests_decision_is_not_sent_to_commissioning(
     assert set(_decisions(smtp)) == {"social_worker", "team_manager"}
     [body] = _decisions(smtp)["social_worker"]
     assert "Declined" in body
+
+
+def test_with_notify_configured_the_decision_goes_through_notify_with_its_template(
+        app, as_user, traveller, notify_api):  # noqa: F811 - the fixture
+    """The same channel as new work (GOV.UK Notify when its key is set; its servers are the
+    only stub, a local HTTP server checking the key as Notify does)."""
+    app.config["NOTIFY_TEMPLATES"] = {**TEMPLATES, "decision": DECISION_TEMPLATE}
+    case = _to_panel(app, as_user, traveller, "prepare_cdmf")
+    case.do("sign_hos")
+    case.at("2026-11-27T08:31:00+00:00")
+    case.do("record_decision", "record_decision__deferred")
+    case.at("2026-11-27T08:32:00+00:00")
+    decisions = [r for r in notify_api.received if r["template_id"] == DECISION_TEMPLATE]
+    assert sorted(r["email_address"] for r in decisions) == [
+        "social_worker@panelflow.example", "team_manager@panelflow.example"]
+    fields = decisions[0]["personalisation"]
+    assert (fields["pathway"], fields["outcome"]) == (
+        "Case Tracking Management Panel (CTMP) request", "Deferred")
+    assert fields["link"] == f"https://panelflow.test/cases/{case.id}"
+    everything = json.dumps(notify_api.received)
+    assert "Drew Decision" not in everything and "C-7301" not in everything
