@@ -13,10 +13,12 @@ import json
 import uuid
 from email import message_from_string, policy
 
+import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Document
+from tests.conftest import ROOT
 from tests.connections.receiver import receiver, verify  # noqa: F401 - the fixture
 from tests.pathways.test_ctmp import ANSWERS, ROLES
 from tests.pathways.walker import Walk
@@ -135,3 +137,22 @@ def test_with_notify_configured_the_decision_goes_through_notify_with_its_templa
     assert fields["link"] == f"https://panelflow.test/cases/{case.id}"
     everything = json.dumps(notify_api.received)
     assert "Drew Decision" not in everything and "C-7301" not in everything
+
+
+CTMP_XML = (ROOT / "processes" / "ctmp" / "ctmp.bpmn").read_text()
+NOTIFY_PROPERTY = ('name="decisionNotify" value="initiator, team_manager, '
+                   'commissioning_officer if commissioned"')
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("initiator, Team Manager", "must begin with 'initiator'"),
+    ("initiator, commissioning_officer if __import__('os')", "decisionNotify condition"),
+])
+def test_a_process_owner_is_told_of_a_decisionnotify_that_cannot_work(as_user, value, says):
+    assert NOTIFY_PROPERTY in CTMP_XML
+    xml = CTMP_XML.replace(NOTIFY_PROPERTY, f'name="decisionNotify" value="{value}"')
+    checked = as_user("process_owner").post_raw("/api/v1/process-models/validate", xml).json
+    assert checked["valid"] is False
+    assert any(says in error["message"] for error in checked["errors"]), checked["errors"]
+    assert as_user("process_owner").post_raw(
+        "/api/v1/process-models/validate", CTMP_XML).json["valid"] is True
