@@ -23,6 +23,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -300,20 +301,29 @@ def _claim(moment: datetime) -> list[int]:
     return ids
 
 
-def _post(delivery: WebhookDelivery, subscription: WebhookSubscription
-          ) -> tuple[int | None, str]:
-    body = delivery.body.encode()
+@dataclass(frozen=True)
+class _Outgoing:
+    """What one post needs, read before the transaction ends: nothing is loaded while the
+    receiver answers (on SQLite even a read would hold the database's lock)."""
+    id: int
+    event: str
+    body: bytes
+    url: str
+    secret: str
+
+
+def _post(item: _Outgoing) -> tuple[int | None, str]:
     timestamp = int(time.time())
     try:
-        check_url(subscription.url)
+        check_url(item.url)
         response = requests.post(
-            subscription.url, data=body, allow_redirects=False,
+            item.url, data=item.body, allow_redirects=False,
             timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 5),
             headers={"Content-Type": "application/json",
                      "User-Agent": "Panelflow-Webhooks/1",
-                     "X-Panelflow-Event": delivery.event,
-                     "X-Panelflow-Delivery": str(delivery.id),
-                     SIGNATURE_HEADER: sign(subscription.secret, body, timestamp)})
+                     "X-Panelflow-Event": item.event,
+                     "X-Panelflow-Delivery": str(item.id),
+                     SIGNATURE_HEADER: sign(item.secret, item.body, timestamp)})
     except UnsafeUrl as exc:
         return None, f"Refused: {exc}"
     except requests.RequestException as exc:
@@ -330,8 +340,16 @@ def deliver_due(moment: datetime | None = None) -> int:
         for delivery_id in ids:
             delivery = db.session.get(WebhookDelivery, delivery_id)
             subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
+            if subscription is None or not subscription.active:
+                # Paused (or deleted meanwhile): kept, uncounted, for when it is resumed.
+                delivery.attempts -= 1
+                delivery.next_attempt_at = moment + backoff(1)
+                db.session.commit()
+                continue
+            item = _Outgoing(delivery.id, delivery.event, delivery.body.encode(),
+                             subscription.url, subscription.secret)
             db.session.commit()  # no transaction is open while the receiver answers
-            code, excerpt = _post(delivery, subscription)
+            code, excerpt = _post(item)
             delivery = db.session.get(WebhookDelivery, delivery_id)
             delivery.response_code, delivery.response_excerpt = code, excerpt
             if code is not None and 200 <= code < 300:

@@ -180,3 +180,21 @@ def test_administrators_list_change_and_delete_subscriptions(as_user, receiver):
                                headers=admin.headers).status_code == 204
     assert admin.get(f"/api/v1/webhooks/{listed['id']}").status_code == 404
     assert as_user("manager").get("/api/v1/webhooks").status_code == 403
+
+
+def test_a_paused_subscription_keeps_its_events_until_resumed(
+        app, as_user, traveller, receiver):  # noqa: F811 - the fixture
+    subscription = _subscribe(as_user, receiver.url, ["case.started"])
+    walk = Walk(app, as_user, "marp", ROLES, SAMPLES, "social_worker", traveller, subject=CHILD)
+    admin = as_user("administrator")
+    assert admin.patch(f"/api/v1/webhooks/{subscription['id']}",
+                       json={"active": False}).status_code == 200
+    _scheduler_pass(app)
+    assert receiver.about(walk.id) == []
+    [entry] = _log(as_user, subscription, walk.id)
+    assert (entry["status"], entry["attempts"]) == ("pending", 0)
+    assert admin.patch(f"/api/v1/webhooks/{subscription['id']}",
+                       json={"active": True}).status_code == 200
+    traveller.shift(timedelta(seconds=31))
+    _scheduler_pass(app)
+    assert len(receiver.about(walk.id)) == 1
