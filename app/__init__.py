@@ -36,6 +36,7 @@ from app.services import (
     new_work,
     panels,
     sign_in_limit,
+    webhooks,
 )
 from app.services.deployment import (
     START_DEPLOY,
@@ -158,6 +159,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     checks.init_app(app)
     sign_in_limit.init_app(app)
     new_work.init_app(app)
+    webhooks.init_app(app)
 
     if app.config["DEPLOY_ON_START"]:
         app.extensions[START_DEPLOY] = deploy_processes(app)

@@ -82,8 +82,15 @@ def from_environment() -> dict:
         "NOTIFY_BASE_URL": os.environ.get("PANELFLOW_NOTIFY_BASE_URL",
                                           "https://api.notifications.service.gov.uk"),
         "NOTIFY_TEMPLATES": {name: os.environ.get(f"PANELFLOW_NOTIFY_TEMPLATE_{name.upper()}")
-                             for name in ("new_work", "digest", "reminder")}
+                             for name in ("new_work", "digest", "reminder", "decision")}
         | {"default": os.environ.get("PANELFLOW_NOTIFY_TEMPLATE")},
+        # Outgoing webhooks (services/webhooks.py): the first retry's wait (doubling after),
+        # how many attempts before a delivery is given up, each post's timeout, and whether
+        # link-local addresses (cloud metadata services live there) may be receivers.
+        "WEBHOOK_RETRY_SECONDS": int(os.environ.get("PANELFLOW_WEBHOOK_RETRY_SECONDS", "30")),
+        "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("PANELFLOW_WEBHOOK_MAX_ATTEMPTS", "8")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("PANELFLOW_WEBHOOK_TIMEOUT", "5")),
+        "WEBHOOK_ALLOW_LINK_LOCAL": os.environ.get("PANELFLOW_WEBHOOK_ALLOW_LINK_LOCAL") == "1",
         # The hour (London time) the daily digest of new work is sent to those who chose it.
         "DIGEST_HOUR": int(os.environ.get("PANELFLOW_DIGEST_HOUR", "8")),
         "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),

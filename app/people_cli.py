@@ -17,7 +17,8 @@ from app.services.errors import ServiceError
 # Roles no lane names but the product itself uses.
 BUILT_IN_ROLES = {"administrator": "Administrator", "process_owner": "Process Owner",
                   "manager": "Manager", "auditor": "Auditor",
-                  "head_of_service": "Head of Service"}
+                  "head_of_service": "Head of Service",
+                  "case_system": "Case system (sends messages)"}
 
 
 def ensure_roles(processes_dir: Path) -> list[str]:

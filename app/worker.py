@@ -14,7 +14,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from app import logs
-from app.services import reminders, retention, timers
+from app.services import reminders, retention, timers, webhooks
 
 
 def make_celery(app: Flask) -> Celery:
@@ -48,11 +48,17 @@ def make_celery(app: Flask) -> Celery:
         for instance_id in due:
             fire_instance.delay(instance_id)
         reminders.run()
+        deliver_webhooks.delay()
         return len(due)
 
     @celery.task(name="panelflow.retention_mark_due")
     def retention_mark_due() -> int:
         return len(retention.mark_due())
+    @celery.task(name="panelflow.deliver_webhooks")
+    def deliver_webhooks() -> int:
+        """Due webhook deliveries; each is leased when taken, so two workers never post one
+        twice at once."""
+        return webhooks.deliver_due()
 
     @celery.task(name="panelflow.fire_instance")
     def fire_instance(instance_id: str) -> dict | None:

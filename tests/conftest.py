@@ -111,8 +111,9 @@ def app(database_url, forms_dir, tmp_path_factory):
         db.engine.dispose()
 
 
-RESET_TABLES = ["retention_due", "retention_traces", "scheduled_starts",
-                "absences", "form_versions", "paper_reads", "meeting_packs", "documents",
+RESET_TABLES = ["webhook_deliveries", "webhook_subscriptions", "retention_due",
+                "retention_traces", "scheduled_starts", "absences", "form_versions",
+                "paper_reads", "meeting_packs", "documents",
                 "notifications", "history_events", "pending_drafts", "human_tasks", "meeting_items",
                 "meetings", "process_instances", "api_tokens", "user_sessions"]
 

@@ -175,6 +175,17 @@ API = {
     ("POST", "/api/v1/tasks/<string:task_id>/assign"): _case_rule(403, **ASSIGNERS),
     ("POST", "/api/v1/tasks/<string:task_id>/complete"):
         _case_rule(403, social_worker=200, social_worker_2=409),
+    # Connections to case systems: webhooks are an administrator's configuration (no child's
+    # record in them); messages come from a case system's service account (the case_system
+    # role, which no demo user holds: tests/connections/test_case_messages.py).
+    ("GET", "/api/v1/webhooks"): _per({"administrator": 200}, 403),
+    ("POST", "/api/v1/webhooks"): _per({"administrator": 201}, 403),
+    ("GET", "/api/v1/webhooks/<int:subscription_id>"): _per({"administrator": 200}, 403),
+    ("PATCH", "/api/v1/webhooks/<int:subscription_id>"): _per({"administrator": 200}, 403),
+    ("DELETE", "/api/v1/webhooks/<int:subscription_id>"): _per({"administrator": 204}, 403),
+    ("GET", "/api/v1/webhooks/<int:subscription_id>/deliveries"):
+        _per({"administrator": 200}, 403),
+    ("POST", "/api/v1/messages"): _per({}, 403),
 }
 
 PAGES = {
@@ -334,6 +345,18 @@ PAGES = {
     ("GET", "/absences/<int:absence_id>/cancel"): ABSENCE_PAGE,
     ("POST", "/absences/<int:absence_id>/cancel"): {**ABSENCE_PAGE, **dict.fromkeys(
         ABSENCE_KEEPERS, 302)},
+    # Webhooks (connections to case systems): administrators. An empty form is 422 for them;
+    # deleting (after its confirmation page) goes back to the list.
+    ("GET", "/admin/webhooks"): ADMIN_PAGE,
+    ("GET", "/admin/webhooks/new"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/new"): {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/webhooks/<int:subscription_id>"): ADMIN_PAGE,
+    ("GET", "/admin/webhooks/<int:subscription_id>/change"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/<int:subscription_id>/change"):
+        {**ADMIN_PAGE, "administrator": 422},
+    ("GET", "/admin/webhooks/<int:subscription_id>/delete"): ADMIN_PAGE,
+    ("POST", "/admin/webhooks/<int:subscription_id>/delete"):
+        {**ADMIN_PAGE, "administrator": 302},
     ("GET", "/api/docs"): {c: 200 for c in CALLERS},
     ("GET", "/assets/<path:filename>"): {c: 200 for c in CALLERS},
     ("GET", "/assets/bpmn-js/<path:filename>"): {c: 200 for c in CALLERS},
@@ -383,8 +406,11 @@ def case(app, as_user):
     meetings = as_user("manager").get("/api/v1/panels/marp/meetings").json
     absence = as_user("social_worker_2").post("/api/v1/users/social_worker_2/absences",
                                               json=LATER_ABSENCE)
+    hook = as_user("administrator").post("/api/v1/webhooks", json={
+        "name": "Matrix", "url": "http://127.0.0.1:9/hook", "events": ["decision.recorded"]})
     return {"instance_id": instance["id"], "task_id": instance["tasks"][0]["id"],
-            "meeting_id": meetings[0]["id"], "absence_id": absence.json["id"]}
+            "meeting_id": meetings[0]["id"], "absence_id": absence.json["id"],
+            "subscription_id": str(hook.json["id"])}
 
 
 def _api_call(app, caller, method, rule, case):
@@ -394,7 +420,8 @@ def _api_call(app, caller, method, rule, case):
            .replace("<string:meeting_id>", case["meeting_id"])
            .replace("<string:document_id>", "nodocument")
            .replace("<string:absence_id>", case["absence_id"])
-           .replace("<string:username>", "social_worker_2"))
+           .replace("<string:username>", "social_worker_2")
+           .replace("<int:subscription_id>", case["subscription_id"]))
     if rule == "/api/v1/subject-access":
         url += "?child_ref=C-9"
     client = ApiClient(app, caller)
@@ -430,6 +457,14 @@ def _api_call(app, caller, method, rule, case):
         body = {"to": "social_worker"}
     elif rule == "/api/v1/users/<string:username>":
         body = {"email": "social_worker_2@panelflow.example"}  # as it is: nothing changes
+    elif rule == "/api/v1/webhooks":
+        body = {"name": "Matrix 2", "url": "http://127.0.0.1:9/other",
+                "events": ["case.started"]}
+    elif rule.startswith("/api/v1/webhooks/") and method == "PATCH":
+        body = {"active": False}
+    elif rule == "/api/v1/messages":
+        body = {"name": "court order received",
+                "correlation": {"instance_id": case["instance_id"]}}
     elif method == "PATCH":
         body = {"slot_minutes": 20}
     elif rule.endswith("/cancel"):
@@ -511,6 +546,7 @@ def _page_call(app, caller, method, rule, case):
            .replace("<meeting_id>", case["meeting_id"]).replace("<document_id>", "nodocument")
            .replace("<int:number>", "1").replace("<username>", "social_worker_2")
            .replace("<int:absence_id>", case["absence_id"])
+           .replace("<int:subscription_id>", case["subscription_id"])
            .replace("<path:form_path>", "marp/tm-review.schema.json")
            .replace("<path:filename>", "bpmn-viewer.production.min.js" if "bpmn-js" in rule
                     else "govuk-frontend.min.css" if rule.startswith("/assets") else "app.css"))

@@ -8,6 +8,7 @@ from app.api import (
     audit,
     auth,
     case_changes,
+    connections,
     documents,
     instances,
     panels,
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (auth, process_models, instances, tasks, panels, documents, audit, people,
-                   case_changes, absences, retention, team_updates):
+                   case_changes, absences, retention, team_updates, connections):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, handle_service_error)
     app.before_request(_authenticate_api_calls)

@@ -38,7 +38,8 @@ class Token(MethodView):
 class NotificationSchema(schemas.Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={"enum": [
-        "due_soon", "overdue", "escalation", "chase", "meeting_changed", "assigned", "queued"]})
+        "due_soon", "overdue", "escalation", "chase", "meeting_changed", "assigned", "queued",
+        "decision"]})
     message = fields.String(required=True)
     task_id = fields.String(allow_none=True)  # none when it is about a meeting
     instance_id = fields.String(required=True)

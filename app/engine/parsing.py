@@ -64,6 +64,9 @@ class UserTaskSpec:
     # A panel's decision: which of the form's fields hold the outcome, conditions, return
     # date and actions, copied onto the case's item on the meeting's agenda.
     decision_fields: dict[str, str] | None = None
+    # Who is sent a decision step's decision the same day (decisionNotify): "initiator", a
+    # role key, "team_manager" (the case's team's), each optionally "... if <condition>".
+    decision_notify: tuple[str, ...] = ()
     # Segregation of duties: "initiator" and/or ids of earlier steps whose doer may not do
     # this one (an approval must not be given by the person who asked).
     separate_from: tuple[str, ...] = ()
@@ -218,6 +221,27 @@ def _decision_fields(props: dict[str, str]) -> dict[str, str] | None:
     return {key: props[name] for key, name in DECISION_PROPERTIES.items() if props.get(name)}
 
 
+def split_top_level(text: str) -> tuple[str, ...]:
+    """Comma-separated entries, ignoring commas inside brackets or quotes (a condition's)."""
+    entries, depth, quote, current = [], 0, "", ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            entries.append(current)
+            current = ""
+            continue
+        current += char
+    entries.append(current)
+    return tuple(entry.strip() for entry in entries if entry.strip())
+
+
 def describe_user_task(task_spec) -> UserTaskSpec:
     props = _properties(task_spec)
     working_days = props.get("dueInWorkingDays")
@@ -235,6 +259,7 @@ def describe_user_task(task_spec) -> UserTaskSpec:
         due_rule=props.get("dueRule"),
         decision_fields=_decision_fields(props),
         one_per_team_per_meeting=props.get("onePerTeamPerMeeting", "").strip() == "true",
+        decision_notify=split_top_level(props.get("decisionNotify", "")),
         separate_from=tuple(re.split(r"[\s,]+", props.get("separateFrom", "").strip()))
         if props.get("separateFrom", "").strip() else (),
     )

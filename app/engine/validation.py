@@ -228,6 +228,16 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element,
             error = check_expression(task.assign_to)
             if error:
                 problem(f"assignTo {task.assign_to!r}: {error}")
+        if task.decision_notify and not task.decision_fields:
+            problem("names people in decisionNotify but is not a decision step; set "
+                    "decisionOutcome too")
+        for entry in task.decision_notify:
+            who, _, condition = entry.partition(" if ")
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", who.strip()):
+                problem(f"decisionNotify entry {entry!r} must begin with 'initiator', "
+                        "'team_manager' or a role key such as commissioning_officer")
+            elif condition.strip() and (error := check_expression(condition.strip())):
+                problem(f"decisionNotify condition {condition.strip()!r}: {error}")
         for name in task.separate_from:
             if name != "initiator" and name not in model.user_tasks:
                 problem(f"separateFrom names {name!r}, which is neither 'initiator' nor a user "

@@ -15,10 +15,12 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
@@ -205,6 +207,32 @@ def complete_user_task(workflow: BpmnWorkflow, engine_task_id: str, data: dict,
     with evaluator.time_box():
         try:
             task.run()
+        except Exception as exc:
+            raise EngineError(_explain(exc)) from exc
+        _run_engine(workflow)
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> set[str]:
+    """The names of the messages the workflow waits for now (its message catch events)."""
+    return {task.task_spec.event_definition.name
+            for task in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(task.task_spec, "event_definition", None),
+                          MessageEventDefinition)}
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: Any) -> None:
+    """Give the workflow the message `name` from outside (a case system's "court order
+    received") and run on until it waits; the catch event's messageVariable gets `payload`."""
+    waiting = [task for task in workflow.get_tasks(state=TaskState.WAITING)
+               if isinstance(getattr(task.task_spec, "event_definition", None),
+                             MessageEventDefinition)
+               and task.task_spec.event_definition.name == name]
+    if not waiting:
+        raise EngineError(f"the case is not waiting for the message {name!r}")
+    with evaluator.time_box():
+        try:
+            workflow.send_event(BpmnEvent(waiting[0].task_spec.event_definition,
+                                          payload=payload))
         except Exception as exc:
             raise EngineError(_explain(exc)) from exc
         _run_engine(workflow)

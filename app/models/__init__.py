@@ -26,6 +26,13 @@ from app.models.users import (
     team_managers,
     user_roles,
 )
+from app.models.webhooks import (
+    DeliveryStatus,
+    PersonalData,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Absence",
@@ -60,4 +67,9 @@ __all__ = [
     "UserSession",
     "user_roles",
     "utcnow",
+    "DeliveryStatus",
+    "PersonalData",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

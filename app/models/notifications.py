@@ -18,6 +18,7 @@ class NotificationKind:
     CHASE = "chase"  # the administrator asked for missing papers before a meeting
     ASSIGNED = "assigned"  # a task was given to this person (diagram, manager, handover)
     QUEUED = "queued"  # a task arrived unassigned in a queue this person works from
+    DECISION = "decision"  # a panel's decision, to whoever its step's decisionNotify names
 
 
 # Emailed at once or in the person's daily digest, as they choose (User.email_frequency);

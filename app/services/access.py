@@ -149,6 +149,23 @@ def can_control_instances(user: User) -> bool:
     return bool(user.role_keys & INSTANCE_CONTROL_ROLES)
 
 
+# A case system's service account (Mosaic, Liquidlogic, Eclipse middleware): it may send
+# messages a case waits for, to any open case, and reads nothing of a child's record.
+MESSAGE_SENDER_ROLES = frozenset({"case_system"})
+
+
+def can_send_messages(user: User) -> bool:
+    return bool(user.role_keys & MESSAGE_SENDER_ROLES)
+
+
+WEBHOOK_ADMIN_ROLES = frozenset({"administrator"})
+
+
+def can_manage_webhooks(user: User) -> bool:
+    """Connections to case systems are configuration, like people and teams."""
+    return bool(user.role_keys & WEBHOOK_ADMIN_ROLES)
+
+
 def can_repair(user: User) -> bool:
     """Send a case back, skip a step, correct an answer: the same people as control."""
     return bool(user.role_keys & INSTANCE_CONTROL_ROLES)

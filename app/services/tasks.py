@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, User, utcnow
 from app.services import (
     access,
+    decisions,
     documents,
     forms,
     history,
@@ -257,6 +258,8 @@ def complete_checked(user: User, task: HumanTask, data: dict, schema: dict | Non
     decision_fields = model.user_tasks[task.name].decision_fields
     if decision_fields:
         panels.record_decision(instance.id, decision_fields, data, inherited)
+        decisions.recorded(user, instance, task, model.user_tasks[task.name], data,
+                           workflows.task_data(workflow, task.engine_task_id))
     try:
         created = progress.save(instance, workflow, model, user.username)
     except workflows.EngineError as exc:

@@ -20,6 +20,7 @@ from app.services import (
     reminders,
     retention,
     scheduled_starts,
+    webhooks,
 )
 
 log = logging.getLogger(__name__)
@@ -98,4 +99,5 @@ def run_due(as_of: datetime | None = None) -> list[dict]:
             fired.append(result)
     reminders.run(moment)
     retention.mark_due_daily(moment)
+    webhooks.deliver_due(moment)
     return fired

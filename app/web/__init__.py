@@ -38,6 +38,7 @@ from app.web import (
     start,
     task_pages,
     team_update_pages,
+    webhook_pages,
 )
 from app.web.display import summary_items
 from app.web.sessions import check_session
@@ -99,7 +100,8 @@ def menu(user) -> list[tuple[str, str]]:
         items.append(("library_pages.index", "Process library"))
     if audit_pages.is_auditor(user):
         items.append(("audit_pages.index", "Audit trail"))
-    return items + people_pages.people_menu(user) + retention_pages.menu(user)
+    return (items + people_pages.people_menu(user) + retention_pages.menu(user)
+            + webhook_pages.webhook_menu(user))
 
 
 def init_app(app: Flask) -> None:
@@ -128,7 +130,7 @@ def init_app(app: Flask) -> None:
                       email_settings.bp,
                       people_pages.bp, people_pages.teams_bp, absence_pages.bp, paper_pages.bp,
                       section_pages.bp, panel_settings.bp, retention_pages.bp,
-                      team_update_pages.bp):
+                      team_update_pages.bp, webhook_pages.bp):
         app.register_blueprint(blueprint)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page_error)

@@ -39,8 +39,10 @@ def _to_panel(case: Walk) -> None:
 
 
 def _letters(case: Walk) -> list[dict]:
-    return case.clients["panel_administrator"].get(
+    """The case's letters (its documents also keep each panel decision as a PDF)."""
+    return [document for document in case.clients["panel_administrator"].get(
         f"/api/v1/process-instances/{case.id}/documents").json
+        if document["kind"] != "decision"]
 
 
 def test_the_first_visit_is_due_in_7_working_days_and_the_panel_within_42_days(case):
