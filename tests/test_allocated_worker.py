@@ -102,7 +102,7 @@ def test_part_3_begun_from_part_1_keeps_the_worker_the_team_manager_allocated(
     [tracked] = [c for c in pf1._tracking(walk) if c["subject"]["child_ref"] == "C-7301"]
     assert tracked["allocated_worker"]["username"] == "social_worker_2"
     part3 = walk.follow(tracked["id"], pf3.ROLES, pf3.ANSWERS, "team_manager")
-    part3.do("record_placement", tracking_reason="out_of_authority", child_age=12)
+    part3.do("record_placement", **pf3.OUT_OF_AUTHORITY)
     update = part3.task("sw_update")
     assert update["assignee"] == "social_worker_2"
     done = as_user("social_worker_2").post(f"/api/v1/tasks/{update['id']}/complete",
@@ -299,7 +299,7 @@ def test_part_3_note_goes_to_part_1s_social_worker_not_the_system(app, as_user, 
     [tracked] = [c for c in pf1._tracking(walk) if c["subject"]["child_ref"] == "C-7302"]
     part3 = walk.follow(tracked["id"], pf3.ROLES, pf3.ANSWERS, "team_manager")
     part3.clients.update(walk._sign_in({"panel_administrator", "manager"}))
-    part3.do("record_placement", tracking_reason="out_of_authority", child_age=12)
+    part3.do("record_placement", **pf3.OUT_OF_AUTHORITY)
     part3.do("sw_update")
     part3.do("update_tracker")
     part3.at(f"{part3.data()['tracking_meeting_date']}T12:01:00+00:00")

@@ -128,8 +128,10 @@ def test_the_administrator_confirms_and_the_records_go_leaving_a_trace(app, as_u
         kept = json.dumps({c.name: str(getattr(trace, c.name))
                            for c in RetentionTrace.__table__.columns})
         assert "C-2001" not in kept and "Jamie" not in kept
+        # The audit trail outlives each test (append-only): only this case's deletion.
         [deletion] = db.session.scalars(db.select(AuditEvent).where(
-            AuditEvent.object_type == "retention_deletion")).all()
+            AuditEvent.object_type == "retention_deletion",
+            AuditEvent.object_id == case.id)).all()
         assert (deletion.actor, deletion.object_id, deletion.child_ref) == (
             "administrator", case.id, None)
         # The audit of who viewed the child's records is append-only, and kept.
