@@ -112,7 +112,7 @@ def test_the_preview_is_the_inbox_renderer(owner):
 
 def test_a_deploy_checks_forms_saved_in_the_browser(app, owner, as_user):
     """A diagram may name a form that exists only as a version saved in the browser."""
-    xml = MARP.replace("marp/distribute-minutes.schema.json", "extra/minutes.schema.json")
+    xml = MARP.replace("marp/list-for-panel.schema.json", "extra/minutes.schema.json")
     api = as_user("process_owner")
 
     def deploy_it():
@@ -122,7 +122,7 @@ def test_a_deploy_checks_forms_saved_in_the_browser(app, owner, as_user):
     refused = deploy_it()
     assert refused.status_code == 422
     assert "'extra/minutes.schema.json' does not exist" in json.dumps(refused.get_json())
-    schema = (ROOT / "forms" / "marp" / "distribute-minutes.schema.json").read_text()
+    schema = (ROOT / "forms" / "marp" / "list-for-panel.schema.json").read_text()
     assert owner.post("/forms", {"path": "extra/minutes.schema.json", "content": schema,
                                  "is_new": "1"}).status_code == 302
     assert deploy_it().status_code == 201

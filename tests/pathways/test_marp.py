@@ -21,7 +21,7 @@ ROLES = {
     "prepare_request": "social_worker", "provide_further_info": "social_worker",
     "tm_review": "team_manager", "review_progress": "team_manager",
     "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
-    "distribute_minutes": "panel_administrator", "record_decision": "panel_chair",
+    "record_decision": "panel_chair",
 }
 
 
@@ -101,7 +101,7 @@ def test_approved_without_review(case):
     _to_listing(case)
     case.tick(MEETING_DAY)
     case.do("record_decision", "record_decision__approved")
-    instance = case.do("distribute_minutes")
+    instance = case.instance()
     assert instance["status"] == "completed"
     assert instance["data"]["panel_decision"] == "approved"
 
@@ -110,7 +110,7 @@ def test_approved_with_conditions_then_review_on_the_review_date(case):
     _to_listing(case)
     case.tick(MEETING_DAY)
     case.do("record_decision", "record_decision__approved_with_conditions")
-    instance = case.do("distribute_minutes")
+    instance = case.instance()
     assert instance["status"] == "waiting"
     case.tick("2027-03-09T08:00:00+00:00")
     assert case.ready() == []
@@ -123,7 +123,7 @@ def test_declined(case):
     _to_listing(case)
     case.tick(MEETING_DAY)
     case.do("record_decision", "record_decision__declined")
-    instance = case.do("distribute_minutes")
+    instance = case.instance()
     assert instance["status"] == "completed"
     assert instance["data"]["panel_decision"] == "declined"
 
@@ -132,7 +132,6 @@ def test_deferred_for_more_information_then_relisted_and_approved(case):
     _to_listing(case)
     case.tick(MEETING_DAY)
     case.do("record_decision", "record_decision__deferred")
-    case.do("distribute_minutes")
     task = next(t for t in case.instance()["tasks"] if t["name"] == "provide_further_info"
                 and t["status"] == "ready")
     assert task["assignee"] == "social_worker"  # back to the child's own social worker
@@ -142,11 +141,10 @@ def test_deferred_for_more_information_then_relisted_and_approved(case):
     case.do("list_for_panel", "list_for_panel__relist")
     case.tick(RELIST_DAY)
     case.do("record_decision", "record_decision__approved_review")
-    case.do("distribute_minutes")
     case.tick(REVIEW_DAY)
     assert case.do("review_progress")["status"] == "completed"
-    minutes = [s for s in case.steps if s == "distribute_minutes"]
-    assert len(minutes) == 2
+    # One minutes task per meeting (the panel's minutes case), none per case as well.
+    assert "distribute_minutes" not in case.steps
 
 
 def test_team_manager_returns_it_to_the_social_worker(case):
@@ -263,7 +261,6 @@ def test_a_deferred_request_is_relisted_by_the_cut_off(app, as_user, traveller):
     walk.do("list_for_panel")
     walk.at("2026-12-08T00:01:00+00:00")
     walk.do("record_decision", "record_decision__deferred")
-    walk.do("distribute_minutes")
     walk.at("2026-12-15T16:01:00+00:00")  # after 22 Dec's cut-off (Tuesday 15 Dec, 4pm)
     walk.do("provide_further_info")
     assert walk.ready() == ["sm_approval"]  # the service manager approves every submission
@@ -331,7 +328,6 @@ def test_a_relisted_request_is_decided_afresh(case):
     _to_listing(case)
     case.tick(MEETING_DAY)
     case.do("record_decision", "record_decision__deferred")
-    case.do("distribute_minutes")
     case.do("provide_further_info")
     approval = _ready_detail(case, "sm_approval")
     assert "sm_approval_outcome" not in approval["data"]

@@ -19,7 +19,7 @@ ROLES = {
     "prepare_request": "social_worker", "provide_further_info": "social_worker",
     "tm_review": "team_manager", "review_progress": "team_manager",
     "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
-    "distribute_minutes": "panel_administrator", "record_decision": "panel_chair",
+    "record_decision": "panel_chair",
     "raise_practice": "panel_chair", "practice_escalated": "service_manager",
 }
 NOT_UP_TO_DATE = {"documents_up_to_date": False,
@@ -180,7 +180,7 @@ def test_practice_noted_is_raised_with_the_tm_and_sm_by_the_next_working_day(wal
     significant improvement will be brought to the attention of the TM and SM (if required)
     the following day at the latest" (issue 19, item 7)."""
     _decided(walk, "record_decision__practice")
-    assert walk.ready() == ["distribute_minutes", "raise_practice"]
+    assert walk.ready() == ["raise_practice"]
     task = walk.task("raise_practice")
     assert task["role"] == "panel_chair"
     assert task["due_at"].startswith("2026-12-09T17:00")  # the next working day, end of day
@@ -189,7 +189,6 @@ def test_practice_noted_is_raised_with_the_tm_and_sm_by_the_next_working_day(wal
                                              "practice_raised_with": ["team_manager"]})
     assert refused.status_code == 422 and "practice_raised_with" in refused.json["errors"]
     walk.do("raise_practice")
-    walk.do("distribute_minutes")
     walk.at("2026-12-10T09:00:00+00:00")
     assert walk.ready() == []
     assert walk.instance()["status"] == "completed"
@@ -197,7 +196,6 @@ def test_practice_noted_is_raised_with_the_tm_and_sm_by_the_next_working_day(wal
 
 def test_practice_not_raised_in_time_goes_to_the_service_manager(walk):
     _decided(walk, "record_decision__practice")
-    walk.do("distribute_minutes")
     walk.at("2026-12-09T16:59:00+00:00")
     assert walk.ready() == ["raise_practice"]
     walk.at("2026-12-09T17:01:00+00:00")  # the end of the next working day has passed
@@ -222,8 +220,8 @@ def test_before_a_weekend_the_next_working_day_is_monday(walk):
 
 def test_no_practice_to_raise_adds_no_step(walk):
     _decided(walk, "record_decision__approved")
-    assert walk.ready() == ["distribute_minutes"]
-    assert walk.do("distribute_minutes")["status"] == "completed"
+    assert walk.ready() == []
+    assert walk.instance()["status"] == "completed"
 
 
 def test_the_practice_noted_must_be_described(app, as_user, traveller):

@@ -23,7 +23,7 @@ PF1_ROLES = {"prepare_request": "social_worker", "provide_information": "social_
              "record_decision": "panel_chair", "director_decision": "director"}
 MARP_ROLES = {"prepare_request": "social_worker", "tm_review": "team_manager",
               "sm_approval": "service_manager", "list_for_panel": "panel_administrator",
-              "record_decision": "panel_chair", "distribute_minutes": "panel_administrator"}
+              "record_decision": "panel_chair"}
 CHILD = {"child_ref": "C-5150", "name": "Jordan Example"}
 
 
