@@ -53,7 +53,14 @@ def _listed() -> set[str]:
 def test_each_pathway_sets_its_rule_in_its_diagram(ctx):
     assert deployment.latest_version("marp").retention == {"years_after_close": 7}
     assert deployment.latest_version("placement_forum_1").retention == {"until_age": 75}
-    assert deployment.latest_version("ctmp").retention is None  # no rule: kept
+    # Every pathway about one child has a rule (domain.md: a looked-after child's records
+    # until the 75th birthday, reg 50); those about no one child (a meeting's minutes, the
+    # week's new children, the standing reviews of placements) have none and are kept.
+    for key in ("ctmp", "pct", "placement_forum_2", "placement_forum_3", "ppm",
+                "private_fostering", "panel_note"):
+        assert deployment.latest_version(key).retention == {"until_age": 75}, key
+    for key in ("panel_minutes", "ctmp_new_cla", "ctmp_external_review", "ctmp_inhouse_review"):
+        assert deployment.latest_version(key).retention is None, key
     bad = MARP_XML.replace('name="retainYearsAfterClose" value="7"',
                            'name="retainYearsAfterClose" value="seven"')
     with pytest.raises(BpmnProblems, match="whole number of years"):
@@ -206,4 +213,4 @@ def test_the_process_library_says_each_pathways_rule(browser):
     assert "Retention: until the child&#39;s 75th birthday" in owner.get(
         "/models/placement_forum_1").get_data(as_text=True)
     assert "Retention: no rule, so closed cases are kept" in owner.get(
-        "/models/ctmp").get_data(as_text=True)
+        "/models/ctmp_new_cla").get_data(as_text=True)
