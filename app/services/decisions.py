@@ -2,7 +2,8 @@
 the day of the panel"): when a step the diagram marks as a decision (decisionOutcome) is done,
 
 * the decision and its conditions are made into a PDF kept with the case's documents;
-* whoever the step's `decisionNotify` names (the case's initiator, the case's team manager, a
+* whoever the step's `decisionNotify` names (the case's initiator, the child's allocated social
+  worker `case_allocated_worker`, the case's team manager, a
   role such as commissioning_officer, each perhaps "... if <condition on the case's data>")
   gets a notice, emailed at once through the one channel (services/notify.py): the email
   says which pathway and links to the case, never the child's name or reference;
@@ -70,6 +71,8 @@ def _named(entry: str, instance: ProcessInstance, data: dict) -> list[str]:
             return []
     if who == INITIATOR:
         return [instance.started_by]
+    if who == progress.ALLOCATED_WORKER:  # the child's social worker, as assignTo names them
+        return [instance.allocated_worker] if instance.allocated_worker else []
     if who == TEAM_MANAGER:
         return [u.username for u in db.session.scalars(
             db.select(User).join(User.roles).where(Role.key == TEAM_MANAGER, User.active))

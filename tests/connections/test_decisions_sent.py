@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Document
 from tests.conftest import ROOT
 from tests.connections.receiver import receiver, verify  # noqa: F401 - the fixture
+from tests.pathways import test_marp
 from tests.pathways.test_ctmp import ANSWERS, ROLES
 from tests.pathways.walker import Walk
 from tests.test_notify_transport import TEMPLATES, notify_api  # noqa: F401 - the fixture
@@ -156,3 +157,24 @@ def test_a_process_owner_is_told_of_a_decisionnotify_that_cannot_work(as_user, v
     assert any(says in error["message"] for error in checked["errors"]), checked["errors"]
     assert as_user("process_owner").post_raw(
         "/api/v1/process-models/validate", CTMP_XML).json["valid"] is True
+
+
+def test_every_forums_decision_reaches_the_childs_social_worker_and_team_manager(
+        app, as_user, smtp):  # noqa: F811 - the fixture
+    """The same rule for every forum whose chair records a decision (MARP here: its diagram's
+    decisionNotify names the child's allocated social worker and the team's manager), so a
+    decision never waits to be re-keyed into an email."""
+    case = test_marp.Case(app, as_user)
+    test_marp._to_listing(case)
+    case.tick(test_marp.MEETING_DAY)
+    case.do("record_decision", "record_decision__approved")
+    assert _decisions(smtp) == {}  # sent by the next scheduler pass, not in the request
+    case.tick("2026-12-08T08:01:00+00:00")
+    sent = _decisions(smtp)
+    assert set(sent) == {"social_worker", "team_manager"}
+    [body] = sent["social_worker"]
+    assert "Multi-Agency Resource Panel" in body and "Approved" in body
+    with app.app_context():
+        [pdf] = db.session.scalars(db.select(Document).where(
+            Document.instance_id == case.id, Document.kind == "decision")).all()
+        assert pdf.instance_id == case.id
