@@ -235,7 +235,8 @@ def _check_user_tasks(model: ParsedModel, root: etree._Element,
             who, _, condition = entry.partition(" if ")
             if not re.fullmatch(r"[a-z][a-z0-9_]*", who.strip()):
                 problem(f"decisionNotify entry {entry!r} must begin with 'initiator', "
-                        "'case_allocated_worker', 'team_manager' or a role key such as commissioning_officer")
+                        "'case_allocated_worker', 'team_manager' or a role key such as "
+                        "commissioning_officer")
             elif condition.strip() and (error := check_expression(condition.strip())):
                 problem(f"decisionNotify condition {condition.strip()!r}: {error}")
         for name in task.separate_from:
