@@ -25,3 +25,17 @@ def ready_task(instance: dict, name: str) -> dict:
     matches = [t for t in instance["tasks"] if t["name"] == name and t["status"] == "ready"]
     assert len(matches) == 1, instance["tasks"]
     return matches[0]
+
+
+def waiting_on_its_timer(as_user) -> str:
+    """A two_step case (tests/diagrams.py) sent down its "wait" outcome: waiting on its timer,
+    as a real case waits. Its id."""
+    sw = as_user("social_worker")
+    instance = start(sw)
+    done = sw.post(f"/api/v1/tasks/{ready_task(instance, 'first')['id']}/complete",
+                   json={"data": {"outcome": "finish"}})
+    waited = as_user("team_manager").post(
+        f"/api/v1/tasks/{done.json['next_tasks'][0]['id']}/complete",
+        json={"data": {"outcome": "wait"}})
+    assert waited.json["instance"]["status"] == "waiting"
+    return instance["id"]

@@ -24,7 +24,7 @@ from app.models import HistoryEvent, InstanceStatus, ProcessInstance
 from app.worker import make_celery
 from tests.conftest import ROOT
 from tests.diagrams import two_step
-from tests.helpers import deploy, ready_task, start
+from tests.helpers import deploy, waiting_on_its_timer
 
 REDIS_URL = os.environ.get("PANELFLOW_TEST_REDIS", "redis://127.0.0.1:6379/0")
 TIMER_SECONDS = 2
@@ -32,15 +32,7 @@ TIMER_SECONDS = 2
 
 def _waiting_on_a_timer(as_user) -> str:
     """A case whose timer falls due TIMER_SECONDS after it starts waiting."""
-    sw = as_user("social_worker")
-    instance = start(sw)
-    done = sw.post(f"/api/v1/tasks/{ready_task(instance, 'first')['id']}/complete",
-                   json={"data": {"outcome": "finish"}})
-    waited = as_user("team_manager").post(
-        f"/api/v1/tasks/{done.json['next_tasks'][0]['id']}/complete",
-        json={"data": {"outcome": "wait"}})
-    assert waited.json["instance"]["status"] == "waiting"
-    return instance["id"]
+    return waiting_on_its_timer(as_user)
 
 
 def _start_worker(database_url: str, forms_dir: Path, queue: str, name: str):

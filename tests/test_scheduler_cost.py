@@ -16,7 +16,7 @@ from app.models import InstanceStatus, ProcessInstance, utcnow
 from app.models.instances import new_id
 from app.services import instances, retention, timers
 from tests.diagrams import two_step
-from tests.helpers import deploy, ready_task, start
+from tests.helpers import deploy, waiting_on_its_timer
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +26,7 @@ def two_step_model(app):
 
 def _waiting_case(as_user) -> str:
     """A real case waiting seven days on its timer (two_step's "wait" outcome)."""
-    sw = as_user("social_worker")
-    instance = start(sw)
-    done = sw.post(f"/api/v1/tasks/{ready_task(instance, 'first')['id']}/complete",
-                   json={"data": {"outcome": "finish"}})
-    waited = as_user("team_manager").post(
-        f"/api/v1/tasks/{done.json['next_tasks'][0]['id']}/complete",
-        json={"data": {"outcome": "wait"}})
-    assert waited.json["instance"]["status"] == "waiting"
-    return instance["id"]
+    return waiting_on_its_timer(as_user)
 
 
 def _copies(app, template_id: str, count: int) -> list[str]:
