@@ -53,8 +53,10 @@ test-sqlite: install browser
 test-postgres: install browser
 	PANELFLOW_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
 
-## Run every test: lint, then the whole suite on SQLite and on PostgreSQL
-test: lint test-sqlite test-postgres
+## Run every test: lint, then the whole suite on SQLite and on PostgreSQL, side by side
+# (tests/both_databases.sh: one run per core, lines prefixed with their database).
+test: lint browser
+	BIN=$(BIN) bash tests/both_databases.sh
 
 # The API fuzz test (tests/api/test_fuzz.py) with many more examples per operation than the
 # 20 that `make test` runs, on both databases: a nightly job. FUZZ_EXAMPLES=1000 for more.
