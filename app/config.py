@@ -91,6 +91,9 @@ def from_environment() -> dict:
         "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("PANELFLOW_WEBHOOK_MAX_ATTEMPTS", "8")),
         "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("PANELFLOW_WEBHOOK_TIMEOUT", "5")),
         "WEBHOOK_ALLOW_LINK_LOCAL": os.environ.get("PANELFLOW_WEBHOOK_ALLOW_LINK_LOCAL") == "1",
+        # Networks no receiver may be in, besides link-local (comma-separated, e.g. 10.9.0.0/16)
+        "WEBHOOK_REFUSED_NETWORKS": [n for n in os.environ.get(
+            "PANELFLOW_WEBHOOK_REFUSED_NETWORKS", "").split(",") if n.strip()],
         # The hour (London time) the daily digest of new work is sent to those who chose it.
         "DIGEST_HOUR": int(os.environ.get("PANELFLOW_DIGEST_HOUR", "8")),
         "PUBLIC_URL": os.environ.get("PANELFLOW_PUBLIC_URL", "http://127.0.0.1:5000"),

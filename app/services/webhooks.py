@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from flask import Flask, current_app, has_app_context
@@ -50,6 +47,7 @@ from app.models import (
 )
 from app.models.instances import new_id
 from app.services.errors import Invalid, NotFound
+from app.services.webhook_addresses import UnsafeUrl, check_url, checked_session
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Panelflow-Signature"
@@ -59,52 +57,6 @@ ENDED = (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED)
 
 
 # --- subscriptions -------------------------------------------------------------------------
-
-class UnsafeUrl(ValueError):
-    """A receiver address we will not post to (not http/https, or a link-local/metadata
-    address that could reach the machine's own cloud credentials)."""
-
-
-def _refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if current_app.config.get("WEBHOOK_ALLOW_LINK_LOCAL"):
-        return address.is_multicast or address.is_unspecified
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
-    # Link-local holds the cloud metadata services (169.254.169.254, fd00:ec2::254 is ULA
-    # but named below); loopback and private networks are where councils' middleware lives.
-    return (address.is_link_local or address.is_multicast or address.is_unspecified
-            or address in ipaddress.ip_network("fd00:ec2::/32"))
-
-
-def check_url(url: str, resolve: bool = True) -> None:
-    """Raise UnsafeUrl unless `url` is http(s) to a host whose addresses are all allowed."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:  # a malformed IPv6 host or port
-        raise UnsafeUrl("The address is not a valid web address") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeUrl("The address must start http:// or https:// and name a host")
-    if parts.username or parts.password:
-        raise UnsafeUrl("Put no user name or password in the address: the signature "
-                        "authenticates us")
-    try:
-        literal = ipaddress.ip_address(parts.hostname)
-        addresses = [literal]
-    except ValueError:
-        if not resolve:
-            return
-        try:
-            infos = socket.getaddrinfo(parts.hostname, port or None,
-                                       proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError) as exc:
-            raise UnsafeUrl(f"The host {parts.hostname!r} cannot be found") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    if any(_refused_address(a) for a in addresses):
-        raise UnsafeUrl("That address is link-local (where cloud metadata services live): "
-                        "set PANELFLOW_WEBHOOK_ALLOW_LINK_LOCAL=1 if it is really meant")
-
 
 def validate(values: dict[str, Any], partial: bool = False) -> dict[str, list[str]]:
     """Field errors (empty when none) for a subscription's fields."""
@@ -316,14 +268,15 @@ def _post(item: _Outgoing) -> tuple[int | None, str]:
     timestamp = int(time.time())
     try:
         check_url(item.url)
-        response = requests.post(
-            item.url, data=item.body, allow_redirects=False,
-            timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 5),
-            headers={"Content-Type": "application/json",
-                     "User-Agent": "Panelflow-Webhooks/1",
-                     "X-Panelflow-Event": item.event,
-                     "X-Panelflow-Delivery": str(item.id),
-                     SIGNATURE_HEADER: sign(item.secret, item.body, timestamp)})
+        with checked_session() as session:
+            response = session.post(
+                item.url, data=item.body, allow_redirects=False,
+                timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 5),
+                headers={"Content-Type": "application/json",
+                         "User-Agent": "Panelflow-Webhooks/1",
+                         "X-Panelflow-Event": item.event,
+                         "X-Panelflow-Delivery": str(item.id),
+                         SIGNATURE_HEADER: sign(item.secret, item.body, timestamp)})
     except UnsafeUrl as exc:
         return None, f"Refused: {exc}"
     except requests.RequestException as exc:
