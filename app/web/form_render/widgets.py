@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from app.services.form_conditions import Condition, applies_when, decided_here
 from app.web import document_field
+from app.web.form_render.conditional import _answer_input, _applies, _option_value
 from app.web.form_render.html import (
     _class_option,
     _classes,
@@ -322,29 +323,6 @@ _RENDERERS = {
 
 
 _CHOICE_KINDS = ("radios", "yesno", "checkboxes")
-
-
-def _option_value(f: _Field, value: Any) -> str:
-    if f.kind == "yesno" and isinstance(value, bool):
-        return "yes" if value else "no"
-    return _encode(value)
-
-
-def _applies(controller: _Field, condition: Condition) -> str:
-    """The hint that says when a nested question applies: all that shows without JavaScript."""
-    choices = ([(True, "Yes"), (False, "No")] if controller.kind == "yesno" else
-               _choices((controller.prop.get("items") or {}) if condition.ticked
-                        else controller.prop))
-    label = next((text for v, text in choices if _option_value(controller, v)
-                  == _option_value(controller, condition.value)), str(condition.value))
-    verb = "ticked" if condition.ticked else "answered"
-    return f"Answer this only if you {verb} ‘{label}’ for ‘{controller.title}’"
-
-
-def _answer_input(controller: _Field, condition: Condition) -> list[str]:
-    """The input name and value that give this answer on the page, for reveal.mjs."""
-    name = controller.path + (CHECKBOX_SUFFIX if condition.ticked else "")
-    return [name, _option_value(controller, condition.value)]
 
 
 def _render_properties(schema: Mapping, ui: Mapping, src: _Source, prefix: str,
