@@ -4,8 +4,14 @@ A rule of the shape `{"if": {"properties": {"x": {"const": v}}, "required": ["x"
 "then": {"required": ["y", ...]}}` (or `{"contains": {"const": v}}` for a list of ticked
 boxes) makes y a question that applies only when x is v. The page nests y under that option
 as a GOV.UK conditional reveal; a parsed POST drops y when x is not v, so an answer left in a
-hidden question is never recorded. Rules of any other shape still hold: jsonschema enforces
-them, the page just shows their questions unconditionally.
+hidden question is never recorded.
+
+A rule whose `if` is `{"anyOf": [simple, simple, ...]}` makes y apply when ANY of those answers
+is given (MARP's checklist gaps: needed when any checklist answer is No). It cannot nest under
+one option, so the page draws y where it stands, wrapped with the answers that decide it, and
+a script hides it while none is given; the server drops y when none holds, as above.
+Rules of any other shape still hold: jsonschema enforces them, the page just shows their
+questions unconditionally.
 
 A question that is needed after one answer but worth giving after any other (comments,
 needed when a request is returned, welcome when it is endorsed) says so in the UI schema
@@ -13,7 +19,7 @@ with `"ui:reveal": false`: it is always shown, and its answer is kept whatever w
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +35,22 @@ class Condition:
         if self.ticked:
             return isinstance(answer, list) and any(_same(a, self.value) for a in answer)
         return self.field in data and _same(answer, self.value)
+
+    @property
+    def options(self) -> tuple[Condition, ...]:
+        return (self,)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Several simple conditions, any one of which makes the dependent question apply."""
+    options: tuple[Condition, ...]
+
+    def holds(self, data: Mapping) -> bool:
+        return any(c.holds(data) for c in self.options)
+
+
+Rule = Condition | AnyOf
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -53,6 +75,20 @@ def _simple(test: Any) -> Condition | None:
     return None
 
 
+def _parse(test: Any) -> Rule | None:
+    """A simple test, or an anyOf of simple tests (one of one is just that test)."""
+    if isinstance(test, Mapping) and set(test) == {"anyOf"}:
+        branches = test["anyOf"]
+        if not isinstance(branches, list) or not branches:
+            return None
+        found = [_simple(branch) for branch in branches]
+        if any(c is None for c in found):
+            return None
+        options = tuple(c for c in found if c is not None)
+        return options[0] if len(options) == 1 else AnyOf(options)
+    return _simple(test)
+
+
 def _always_shown(ui: Mapping | None, name: str) -> bool:
     layout = (ui or {}).get(name)
     return isinstance(layout, Mapping) and layout.get("ui:reveal") is False
@@ -60,50 +96,90 @@ def _always_shown(ui: Mapping | None, name: str) -> bool:
 
 def conditions(schema: Mapping, ui: Mapping | None = None) -> dict[str, Condition]:
     """Dependent question -> the one answer that makes it apply, for this level's properties
-    (`ui`: this level's layout, whose `"ui:reveal": false` keeps a question always shown).
+    (`ui`: this level's layout, whose `"ui:reveal": false` keeps a question always shown):
+    the questions a page can nest under that answer's option."""
+    return {name: rule for name, rule in applies_when(schema, ui).items()
+            if isinstance(rule, Condition)}
 
+
+def applies_when(schema: Mapping, ui: Mapping | None = None,
+                 known: Collection[str] | None = None) -> dict[str, Rule]:
+    """Dependent question -> the answer, or any of the answers, that make it apply.
+
+    `known`: further questions of the same form whose answers a rule may name (a section's
+    page knows the rest of the form); by default only this level's properties, so that a rule
+    about something the form does not ask (case data) is never judged on the form's answers.
     A question named by two rules, required outright, or depending on itself is left alone:
     nesting it under one option would hide it when another rule needs it.
     """
     props = schema.get("properties") or {}
+    answerable = set(props) | set(known or ())
     rules = [r for r in schema.get("allOf") or [] if isinstance(r, Mapping)]
     if "if" in schema:
         rules.append({"if": schema.get("if"), "then": schema.get("then")})
-    found: dict[str, Condition] = {}
+    found: dict[str, Rule] = {}
     clash: set[str] = set(schema.get("required") or [])
     for rule in rules:
-        condition = _simple(rule.get("if"))
+        parsed = _parse(rule.get("if"))
         then = rule.get("then")
-        if condition is None or condition.field not in props or not isinstance(then, Mapping):
+        if (parsed is None or not isinstance(then, Mapping)
+                or any(c.field not in answerable for c in parsed.options)):
             continue
+        fields = {c.field for c in parsed.options}
         for name in then.get("required") or []:
-            if name in found or name == condition.field or name not in props:
+            if name in found or name in fields or name not in props:
                 clash.add(name)
-            found[name] = condition
-    found = {name: c for name, c in found.items()
+            found[name] = parsed
+    found = {name: r for name, r in found.items()
              if name not in clash and not _always_shown(ui, name)}
-    # A cycle (x under y under x) cannot be drawn nested: leave its questions unconditional.
-    for name in list(found):
-        seen, current = {name}, found.get(name)
-        while current is not None:
-            if current.field in seen:
-                for member in seen:
-                    found.pop(member, None)
-                break
-            seen.add(current.field)
-            current = found.get(current.field)
-    return found
+    # A cycle (x under y under x) cannot be drawn nested: leave its questions, and those that
+    # depend on them, unconditional.
+    looped = {name for name in found if _loops(found, name, ())}
+    return {name: r for name, r in found.items() if name not in looped}
+
+
+def _loops(found: Mapping[str, Rule], name: str, path: tuple[str, ...]) -> bool:
+    """Whether following what `name` depends on ever comes back round to a question."""
+    if name in path:
+        return True
+    rule = found.get(name)
+    return rule is not None and any(_loops(found, c.field, (*path, name))
+                                    for c in rule.options)
+
+
+def decided_here(rules: Mapping[str, Rule], on_page: Collection[str],
+                 saved: Mapping) -> tuple[dict[str, tuple[Condition, ...]], set[str]]:
+    """For a page showing `on_page`: the questions whose applying the page itself decides
+    (-> the conditions on its own questions), and those that do not apply at all.
+
+    Answers given on other pages are saved, so they decide now: one that holds makes its
+    question apply outright (neither list), and when none holds and none of the deciding
+    questions is on this page, the question does not apply.
+    """
+    here: dict[str, tuple[Condition, ...]] = {}
+    skipped: set[str] = set()
+    for name, rule in rules.items():
+        if name not in on_page:
+            continue
+        mine = tuple(c for c in rule.options if c.field in on_page)
+        if any(c.holds(saved) for c in rule.options if c.field not in on_page):
+            continue
+        if mine:
+            here[name] = mine
+        else:
+            skipped.add(name)
+    return here, skipped
 
 
 def drop_inapplicable(schema: Mapping, data: dict, ui: Mapping | None = None) -> dict:
     """`data` without answers to questions that do not apply (in chains too: clearing x
     clears what depends on x)."""
-    rules = conditions(schema, ui)
+    rules = applies_when(schema, ui)
     changed = True
     while changed:
         changed = False
-        for name, condition in rules.items():
-            if name in data and not condition.holds(data):
+        for name, rule in rules.items():
+            if name in data and not rule.holds(data):
                 del data[name]
                 changed = True
     return data

@@ -48,12 +48,17 @@ def _section(found: list[Section], number: int) -> Section:
 
 
 def _render_section(user, task, found, section, values, errors, status=200):
-    schema, ui = form_sections.section_form(*_forms(task), section)
+    whole, whole_ui = _forms(task)
+    schema, ui = form_sections.section_form(whole, whole_ui, section)
     summary = [{"href": "#" + form_render.field_id(path), "text": message}
                for path, messages in errors.items() for message in messages]
     return render_template(
         "web/task_section.html", task=task, section=section, count=len(found),
-        fields=form_render.render_form(schema, ui, values, errors), summary=summary,
+        # The rest of the form's saved answers decide this page's questions that depend on them.
+        fields=form_render.render_form(schema, ui, values, errors,
+                                       form_fields=whole.get("properties") or {},
+                                       saved=opening_values(task)),
+        summary=summary,
         ticket=kept_answers.ticket(user, task), back_to=request.args.get("back")), status
 
 

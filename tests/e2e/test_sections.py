@@ -66,3 +66,55 @@ def test_task_list_then_sections_then_check_answers_then_submit(new_page):
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "“Prepare MARP request” is complete. Next: “Team manager review”")
+
+
+CHECKLIST = ["plan_discussed_with_managers", "documents_up_to_date",
+             "family_solutions_exhausted", "multi_agency_approach_undertaken"]
+
+
+def _checks_section(page) -> None:
+    page.get_by_role("link", name="Checks before panel", exact=True).click()
+    page.wait_for_url(re.compile(r"/sections/2$"))
+
+
+def test_checklist_gaps_appear_only_when_a_checklist_answer_is_no(new_page):
+    """The gaps question applies when ANY checklist answer is No (an anyOf rule): hidden while
+    every answer is Yes, shown as soon as one is No, hidden again when it is Yes."""
+    page = new_page()
+    sign_in(page, "social_worker")
+    start_marp(page, "C-6162", "Gray Gaps", one_page=False)
+    _checks_section(page)
+    gaps = page.locator('[name="checklist_gaps"]')
+    expect(gaps).to_be_hidden()  # nothing answered yet: no answer is No
+    for name in CHECKLIST:
+        choose(page, f'input[name="{name}"][value="yes"]')
+    choose(page, 'input[name="combined_needs"][value="yes"]')
+    choose(page, 'input[name="virtual_placement_consultation_done"][value="yes"]')
+    expect(gaps).to_be_hidden()
+    choose(page, 'input[name="documents_up_to_date"][value="no"]')
+    expect(gaps).to_be_visible()
+    assert_accessible(page, "a section with a question that applies after any No")
+    choose(page, 'input[name="documents_up_to_date"][value="yes"]')
+    expect(gaps).to_be_hidden()
+    # A No hidden with its question (no combined needs, so no consultation) is no gap.
+    choose(page, 'input[name="virtual_placement_consultation_done"][value="no"]')
+    expect(gaps).to_be_visible()
+    choose(page, 'input[name="combined_needs"][value="no"]')
+    expect(gaps).to_be_hidden()
+    assert not page.problems, page.problems
+
+
+def test_checklist_gaps_show_without_javascript(chromium, live_server):
+    """Without JavaScript nothing hides it: the question shows with its hint, as before."""
+    context = chromium.new_context(base_url=live_server, locale="en-GB",
+                                   java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "social_worker")
+        start_marp(page, "C-6163", "Nina Noscript", one_page=False)
+        _checks_section(page)
+        expect(page.locator('[name="checklist_gaps"]')).to_be_visible()
+        expect(page.locator("#f-checklist_gaps-hint")).to_contain_text(
+            "Needed when any checklist answer is No.")
+    finally:
+        context.close()

@@ -2,8 +2,9 @@
 
 Rendered on the server so the pages work without JavaScript, and driven by the same schema the
 service validates with, so a pathway author only edits the form files. Simple if/then rules
-nest a question under the answer that makes it apply (conditions.py); any other rule is left
-to the server's validation, which says what is missing.
+nest a question under the answer that makes it apply, and a rule of several answers (anyOf)
+wraps it for reveal.mjs (app/services/form_conditions.py); any other rule is left to the
+server's validation, which says what is missing.
 
 Naming: an input's name is the field's dotted path ("actions.0.owner"); a date's three inputs
 add "-day", "-month" and "-year"; checkboxes add "[]", so that a page which echoes
@@ -11,8 +12,9 @@ add "-day", "-month" and "-year"; checkboxes add "[]", so that a page which echo
 first ticked box.
 
 The package splits by concern: schema.py reads the schemas into fields, html.py and
-widgets.py draw them, values.py reads a POST back, summary.py shows answers read-only. Import
-from here: these names are its interface.
+widgets.py draw them (conditional.py: what marks a conditional question), values.py reads a
+POST back, summary.py shows answers read-only. Import from here: these names are its
+interface.
 """
 from app.web.form_render.schema import CHECKBOX_SUFFIX, DATE_PARTS, field_id
 from app.web.form_render.summary import describe_value, summarise

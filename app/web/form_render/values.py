@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.services.form_conditions import conditions, drop_inapplicable
+from app.services.form_conditions import applies_when, drop_inapplicable
 from app.web.form_render.schema import (
     _MONTHS,
     _NUMBER,
@@ -181,7 +181,7 @@ def only_applicable(schema: dict, data: dict, errors: dict[str, list[str]],
     complaints about them (a draft keeps both, as the person may yet change the answer that
     decides)."""
     data = drop_inapplicable(schema or {}, dict(data), ui)
-    rules = conditions(schema or {}, ui)
+    rules = applies_when(schema or {}, ui)
     kept = {path: messages for path, messages in errors.items()
             if not (path.split(".")[0] in rules and not rules[path.split(".")[0]].holds(data))}
     return data, kept

@@ -1,15 +1,17 @@
 """Each kind of field drawn as GOV.UK Frontend HTML, prefilled and showing its errors."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from markupsafe import Markup
 
-from app.services.form_conditions import Condition, conditions
+from app.services.form_conditions import Condition, applies_when, decided_here
 from app.web import document_field
+from app.web.form_render.conditional import _answer_input, _applies, _option_value
 from app.web.form_render.html import (
     _class_option,
     _classes,
@@ -49,7 +51,6 @@ class _Source:
                        typed if isinstance(typed, dict) else {})
 
 
-
 @dataclass
 class _Errors:
     """Messages by dotted path; each is shown once, at the field nearest to its path."""
@@ -67,7 +68,6 @@ class _Errors:
                 self.shown.add(key)
                 found += [str(m) for m in self.messages[key] or [] if str(m) not in found]
         return found
-
 
 
 def _number_text(value: Any, money: bool) -> str:
@@ -260,7 +260,6 @@ def _render_date(f: _Field, src: _Source, errors: _Errors) -> Markup:
 
 
 
-
 def _render_group(f: _Field, src: _Source, errors: _Errors) -> Markup:
     """A list of objects, GOV.UK's "add another" way: each row a fieldset of its fields with
     a Remove button, then "Add another". Both are submit buttons, so no JavaScript is needed:
@@ -326,32 +325,25 @@ _RENDERERS = {
 _CHOICE_KINDS = ("radios", "yesno", "checkboxes")
 
 
-def _option_value(f: _Field, value: Any) -> str:
-    if f.kind == "yesno" and isinstance(value, bool):
-        return "yes" if value else "no"
-    return _encode(value)
-
-
-def _applies(controller: _Field, condition: Condition) -> str:
-    """The hint that says when a nested question applies: all that shows without JavaScript."""
-    choices = ([(True, "Yes"), (False, "No")] if controller.kind == "yesno" else
-               _choices((controller.prop.get("items") or {}) if condition.ticked
-                        else controller.prop))
-    label = next((text for v, text in choices if _option_value(controller, v)
-                  == _option_value(controller, condition.value)), str(condition.value))
-    verb = "ticked" if condition.ticked else "answered"
-    return f"Answer this only if you {verb} ‘{label}’ for ‘{controller.title}’"
-
-
 def _render_properties(schema: Mapping, ui: Mapping, src: _Source, prefix: str,
-                       errors: _Errors) -> Markup:
+                       errors: _Errors, known: Collection[str] = (),
+                       saved: Mapping | None = None) -> Markup:
     fields = _fields(schema, ui, prefix)
     by_key = {f.key: f for f in fields}
-    rules = {name: c for name, c in conditions(schema, ui).items()
-             if name in by_key and c.field in by_key}
+    every = {name: r for name, r in applies_when(schema, ui, known).items() if name in by_key}
+    rules = {name: c for name, c in every.items()
+             if isinstance(c, Condition) and c.field in by_key}
     # Under a select there is nowhere to nest: the question follows it instead (its hint still
     # says when it applies), so that it stays beside the answer that decides it.
     nested = {name: c for name, c in rules.items() if by_key[c.field].kind in _CHOICE_KINDS}
+    # A question that applies after any of several answers (or after an answer given on an
+    # earlier page) stays where it stands: the answers on this page decide in the browser
+    # (reveal.mjs, which needs the inputs that give them); without JavaScript it simply
+    # shows, with its hint.
+    here, skipped = decided_here({n: r for n, r in every.items() if n not in rules}, by_key,
+                                 src.typed if saved is None else saved)
+    gated = {name: [_answer_input(by_key[c.field], c) for c in conds]
+             for name, conds in here.items()}
 
     def draw(f: _Field) -> Markup:
         reveals: dict[str, list[Markup]] = {}
@@ -368,21 +360,31 @@ def _render_properties(schema: Mapping, ui: Mapping, src: _Source, prefix: str,
                 after.append(draw(dependent))
         own = (_render_choices(f, src, errors, reveals) if f.kind in _CHOICE_KINDS
                else _RENDERERS[f.kind](f, src, errors))
+        if f.key in gated:
+            own = _tag("div", {"class": "app-applies-when", "id": f"{f.id}-applies",
+                               "data-app-applies-when": json.dumps(gated[f.key])}, own)
         return Markup("\n").join([own, *after])
 
-    return Markup("\n").join(draw(f) for f in fields if f.key not in rules)
+    return Markup("\n").join(draw(f) for f in fields
+                             if f.key not in rules and f.key not in skipped)
 
 
 def render_form(schema: dict, ui_schema: dict, values: dict,
-                errors: dict[str, list[str]]) -> Markup:
+                errors: dict[str, list[str]], form_fields: Collection[str] = (),
+                saved: Mapping | None = None) -> Markup:
     """The form's fields (no <form> or buttons), prefilled and showing errors.
+
+    `form_fields`: when `schema` is one section of a longer form, the whole form's questions,
+    whose saved answers (`saved`, else `values`) decide the section's questions that depend
+    on them.
 
     `values` may be typed JSON (a draft or prefill) or, after a failed POST, the posted
     strings merged over the parsed data; a posted string wins, so the user sees what they typed.
     """
     schema, ui_schema, values = schema or {}, ui_schema or {}, values or {}
     src = _Source({k: v for k, v in values.items() if isinstance(v, str)}, values)
-    body = _render_properties(schema, ui_schema, src, "", _Errors(errors or {}))
+    body = _render_properties(schema, ui_schema, src, "", _Errors(errors or {}), form_fields,
+                              saved)
     if ROWS_SUFFIX in str(body):
         # Enter in a text box presses the form's first submit button: without this one that
         # would be a row's Remove. Kept out of sight and of the tab order; it saves a draft.
