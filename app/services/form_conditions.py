@@ -10,6 +10,11 @@ A rule whose `if` is `{"anyOf": [simple, simple, ...]}` makes y apply when ANY o
 is given (MARP's checklist gaps: needed when any checklist answer is No). It cannot nest under
 one option, so the page draws y where it stands, wrapped with the answers that decide it, and
 a script hides it while none is given; the server drops y when none holds, as above.
+A rule may also name what the case already knows rather than a question of this form (MARP's
+service manager overrides a checklist answer of No given in the request: needed when approving
+AND the request had a No). `settle` decides those parts on the case's data before the page is
+drawn or an answer dropped: a part that holds falls away (leaving the rule on this form's
+answers), and one that does not makes the rule never apply, so its question is not asked.
 Rules of any other shape still hold: jsonschema enforces them, the page just shows their
 questions unconditionally.
 
@@ -22,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,16 @@ class AnyOf:
         return any(c.holds(data) for c in self.options)
 
 
-Rule = Condition | AnyOf
+@dataclass(frozen=True)
+class Never:
+    """A rule the case's data has already ruled out (see `settle`): its question does not apply."""
+    options: tuple[Condition, ...] = ()
+
+    def holds(self, data: Mapping) -> bool:
+        return False
+
+
+Rule = Condition | AnyOf | Never
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -76,7 +92,10 @@ def _simple(test: Any) -> Condition | None:
 
 
 def _parse(test: Any) -> Rule | None:
-    """A simple test, or an anyOf of simple tests (one of one is just that test)."""
+    """A simple test, or an anyOf of simple tests (one of one is just that test); `false`
+    (a rule settled as never applying)."""
+    if test is False:
+        return Never()
     if isinstance(test, Mapping) and set(test) == {"anyOf"}:
         branches = test["anyOf"]
         if not isinstance(branches, list) or not branches:
@@ -183,3 +202,47 @@ def drop_inapplicable(schema: Mapping, data: dict, ui: Mapping | None = None) ->
                 del data[name]
                 changed = True
     return data
+
+
+# --- rules about what the case already knows ------------------------------------------------
+
+def _names(test: Any) -> set[str]:
+    """Every property a test names, however deeply nested in anyOf/allOf/oneOf/not."""
+    if isinstance(test, list):
+        return set().union(*(_names(t) for t in test)) if test else set()
+    if not isinstance(test, Mapping):
+        return set()
+    found = set(test.get("properties") or {}) | set(test.get("required") or [])
+    for key in ("anyOf", "allOf", "oneOf", "not"):
+        if key in test:
+            found |= _names(test[key])
+    return found
+
+
+def _settled_test(test: Any, own: Collection[str], case_data: Mapping) -> Any:
+    parts = list(test["allOf"]) if isinstance(test, Mapping) and set(test) == {"allOf"} \
+        else [test]
+    about_case = [p for p in parts if _names(p) and not _names(p) & set(own)]
+    if not about_case:
+        return test
+    if not all(Draft202012Validator(p).is_valid(dict(case_data)) for p in about_case):
+        return False
+    rest = [p for p in parts if p not in about_case]
+    return True if not rest else rest[0] if len(rest) == 1 else {"allOf": rest}
+
+
+def settle(schema: Mapping, case_data: Mapping | None) -> dict:
+    """`schema` with the parts of its rules that name only the case's data (never one of its
+    own questions) decided on `case_data`. For drawing and dropping only: validation still
+    judges the whole rule on the answers and the case's data together (forms.validate)."""
+    own = set(schema.get("properties") or {})
+    settled = dict(schema)
+    if "if" in schema:
+        settled["if"] = _settled_test(schema["if"], own, case_data or {})
+    if isinstance(schema.get("allOf"), list):
+        settled["allOf"] = [
+            {**rule, "if": _settled_test(rule["if"], own, case_data or {})}
+            if isinstance(rule, Mapping) and "if" in rule else rule
+            for rule in schema["allOf"]]
+    return settled
+

@@ -20,7 +20,7 @@ from app.services import (
     progress,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.form_conditions import drop_inapplicable
+from app.services.form_conditions import drop_inapplicable, settle
 from app.services.rounds import unanswered_own
 
 
@@ -231,8 +231,8 @@ def complete_checked(user: User, task: HumanTask, data: dict, schema: dict | Non
         _validate(schema, data, instance.data)
     # An answer to a question that does not apply (its condition's answer says so) is not
     # recorded, whichever client sent it: the page hides it, and the API must not let it in.
-    data = drop_inapplicable(schema or {}, forms.keep_form_fields(schema, data),
-                             forms.task_form(task, ui=True))
+    data = drop_inapplicable(settle(schema or {}, instance.data),
+                             forms.keep_form_fields(schema, data), forms.task_form(task, ui=True))
     meeting_changes.follow_date_change(user, instance.id, data)
 
     if task.assignee is None:

@@ -21,6 +21,7 @@ from app.services import (
     access,
     deployment,
     documents,
+    form_conditions,
     forms,
     history,
     pending_drafts,
@@ -158,7 +159,9 @@ def save_draft(user, task, form, merge: bool = False) -> dict[str, list[str]]:
 def _render(task, user, values: dict, errors: dict, status: int = 200,
             summary_title: str | None = None, sections: list | None = None):
     instance = task.instance
-    schema = forms.task_form(task)
+    # A rule about what the case already knows (the request's answers) is decided now: its
+    # question is asked only if the case makes it apply (form_conditions.settle).
+    schema = form_conditions.settle(forms.task_form(task), instance.data)
     ui_schema = forms.task_form(task, ui=True)
     covering = access.covers(user, task) if task.status == TaskStatus.READY else None
     workable = (task.status == TaskStatus.READY and access.can_work_on(user, task)
