@@ -2,7 +2,7 @@
 record once the minutes are distributed."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.engine import clock
 from app.engine.working_days import LONDON, add_working_days
@@ -19,8 +19,6 @@ from app.models import (
 from app.services import instances
 
 MINUTES_PROCESS = "panel_minutes"
-# Returns a panel needs before each meeting, begun by the service a week ahead.
-WEEKLY_RETURNS = {"ctmp": "ctmp_new_cla"}
 NOTE_PROCESS = "panel_note"
 
 
@@ -99,26 +97,6 @@ def minutes_distributed(meeting_id: str) -> int:
             owner=(case.team, case.service), allocated_worker=case.allocated_worker)
         asked += 1
     return asked
-
-
-def start_weekly_returns(moment: datetime | None = None) -> list[str]:
-    """A week before each meeting of a panel that needs one, begin its weekly return (CTMP:
-    the children newly looked after that week, due by Thursday afternoon)."""
-    moment = moment or clock.now()
-    started = []
-    for panel_key, process_key in WEEKLY_RETURNS.items():
-        meetings = db.session.scalars(db.select(Meeting).where(
-            Meeting.panel_key == panel_key, Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.starts_at > moment, Meeting.starts_at <= moment + timedelta(days=7),
-            Meeting.weekly_return_instance_id.is_(None)))
-        for meeting in meetings:
-            day = meeting.starts_at.astimezone(LONDON).date()
-            returned = instances.start_as_system(
-                process_key, {"name": f"{meeting.panel.name}, {day:%-d %B %Y}"},
-                {"meeting_id": meeting.id, "panel_meeting_date": day.isoformat()})
-            meeting.weekly_return_instance_id = returned.id
-            started.append(returned.id)
-    return started
 
 
 def approved(meeting: Meeting) -> dict | None:

@@ -83,8 +83,9 @@ def keep_calendar(moment: datetime | None = None) -> None:
     with engine_time(moment):
         minutes.start_due_minutes(moment)  # before meetings without cases are marked held
         panels.ensure_all_meetings()
-        minutes.start_weekly_returns(moment)
-        scheduled_starts.start_due(moment)  # diagrams with a timer start event
+        # Diagrams with a timer start event: CTMP's standing reviews and its weekly return
+        # of the children newly looked after.
+        scheduled_starts.start_due(moment)
     db.session.commit()
 
 

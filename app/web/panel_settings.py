@@ -17,15 +17,16 @@ from app.models import Meeting, Panel
 from app.security import signed_in_user
 from app.services import panels
 from app.services.errors import NotFound
+from app.web import panel_cadences
 from app.web.sessions import page_login_required
 
 bp = Blueprint("panel_settings", __name__)
 
 CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_MEMBERS = 40
-# Field, its label on the page (errors and the confirmation name it so). Cadence (how often,
-# and per kind of request) is shown read only in the template's "cadence" block: when the
-# model makes it editable, its field joins here, in `check` and in that block.
+# Field, its label on the page (errors and the confirmation name it so). The panel's own
+# cadence is read only (meetings already made follow it); how often each request type is
+# heard is edited in app/web/panel_cadences.py and stored as `request_cadences`.
 LABELS = {
     "starts_at": "Start time", "ends_at": "End time", "slot_minutes": "Slot length",
     "cutoff_working_days": "Working days before the meeting",
@@ -34,6 +35,7 @@ LABELS = {
     "chair": "Chair", "vice_chair": "Vice chair", "administrator": "Administrator",
     "members": "Members", "notes": "Notes for administrators",
 }
+CADENCES_LABEL = "Request types heard less often than the panel sits"
 HOLIDAY = {"move": "Move to the next working day", "cancel": "Cancel the meeting"}
 
 
@@ -49,7 +51,8 @@ def _editor(key: str) -> Panel:
 
 
 def _current(panel: Panel) -> dict:
-    return {name: getattr(panel, name) for name in LABELS}
+    return {name: getattr(panel, name) for name in LABELS} | {
+        "request_cadences": panel.request_cadences or None}
 
 
 def _typed() -> dict:
@@ -112,13 +115,15 @@ def check(values: dict) -> tuple[dict, dict]:
 
 
 def _form_values(panel: Panel) -> dict:
-    values = {name: "" if value is None else str(value)
-              for name, value in _current(panel).items()}
+    values = {name: "" if getattr(panel, name) is None else str(getattr(panel, name))
+              for name in LABELS}
     values["members"] = "\n".join(panel.members or [])
-    return values
+    return values | panel_cadences.form_values(panel)
 
 
-def _shown(name: str, value) -> str:
+def _shown(panel: Panel, name: str, value) -> str:
+    if name == "request_cadences":
+        return panel_cadences.shown(panel, value)
     if name == "on_holiday":
         return HOLIDAY.get(value, value)
     if name == "members":
@@ -127,9 +132,14 @@ def _shown(name: str, value) -> str:
 
 
 def _form(panel: Panel, values: dict, errors: dict, status: int = 200):
+    kinds = panel_cadences.request_types(panel)
+    # The error summary links to the first radio of a type's choice, or its date's day.
+    anchors = {"on_holiday": "on_holiday"} | {
+        f"cadence-{kind}-anchor": f"cadence-{kind}-anchor-day" for kind in kinds}
     return render_template("panels/settings.html", panel=panel, values=values,
                            errors={name: [message] for name, message in errors.items()},
-                           labels=LABELS, holiday=HOLIDAY,
+                           labels=LABELS, holiday=HOLIDAY, kinds=kinds, anchors=anchors,
+                           every=panel_cadences.EVERY, cadences_label=CADENCES_LABEL,
                            weekday=WEEKDAYS[panel.weekday].capitalize()), status
 
 
@@ -146,8 +156,11 @@ def change(key: str):
     """Checked, then confirmed: the first post shows what changes (and which meetings with
     cases listed take new hours); the second, with `confirmed`, makes the change."""
     panel = _editor(key)
-    values = _typed()
+    values = _typed() | panel_cadences.typed(panel, request.form)
     changes, errors = check(values)
+    cadences = panel_cadences.check(panel, values, errors)
+    if cadences is not None:  # shown on the form: {} means every type at every meeting
+        changes["request_cadences"] = cadences or None
     if errors:
         return _form(panel, values, errors, 422)
     before = _current(panel)
@@ -162,7 +175,8 @@ def change(key: str):
             Meeting.status == "scheduled", Meeting.items.any()))
         return render_template(
             "panels/confirm_settings.html", panel=panel, values=values, affected=affected,
-            rows=[(LABELS[name], _shown(name, old), _shown(name, new))
+            rows=[(LABELS.get(name, CADENCES_LABEL), _shown(panel, name, old),
+                   _shown(panel, name, new))
                   for name, (old, new) in changed.items()])
     panels.update_panel(panel, {name: new for name, (_old, new) in changed.items()})
     audit.note("panel", key, None, detail={"changed": {
