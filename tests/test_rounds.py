@@ -200,7 +200,10 @@ def test_the_steps_a_return_reopens_with_their_own_answers():
                            for name, spec in parse_model(path.read_text()).user_tasks.items()
                            if spec.returned_from} for path in DIAGRAMS}
     assert {k: v for k, v in returns.items() if v} == {
-        "ctmp": {"prepare_cdmf": ["send_decision", "sign_tm", "tps2_reminder"]},
+        "ctmp": {"prepare_cdmf": ["send_decision", "sign_tm", "tps2_reminder"],
+                 # CTMP 1b: the fostering team's search CDMF, back from commissioning or
+                 # its team manager.
+                 "search_cdmf": ["commissioning_agree", "sign_ftm"]},
         "marp": {"prepare_request": ["sm_approval", "tm_review"]},
         "panel_minutes": {"draft_minutes": ["approve_minutes"]},
         "placement_forum_1": {"prepare_request": ["tm_review"]},

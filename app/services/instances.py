@@ -69,7 +69,17 @@ def start(user: User, process_key: str, subject: dict, data: dict,
     if errors:
         raise Invalid("The start data has errors", errors)
     allocated = allocation.at_start(user, user.team, allocated_worker)
+    # A start form's field left out takes the form's default, so the diagram can rely on it
+    # being there (a case begun on the web page, which asks none of them, included).
+    data = {**_start_defaults(version), **data}
     return _start(version, user.username, subject, data, (user.team, user.service), allocated)
+
+
+def _start_defaults(version) -> dict:
+    model = progress.model_for_version(version)
+    schema = forms.load_form(model.start_form, version) if model.start_form else {}
+    return {name: field["default"] for name, field in (schema.get("properties") or {}).items()
+            if isinstance(field, dict) and "default" in field}
 
 
 def start_as_system(process_key: str, subject: dict, data: dict, actor: str = "system",

@@ -21,7 +21,7 @@ from app.models import Document
 from tests.conftest import ROOT
 from tests.connections.receiver import receiver, verify  # noqa: F401 - the fixture
 from tests.pathways import test_marp
-from tests.pathways.test_ctmp import ANSWERS, ROLES
+from tests.pathways.test_ctmp import AGENCY_SEARCH, ANSWERS, ROLES
 from tests.pathways.walker import Walk
 from tests.test_notify_transport import TEMPLATES, notify_api  # noqa: F401 - the fixture
 from tests.test_reminders import smtp  # noqa: F401 - the fixture
@@ -57,8 +57,11 @@ def _subscribe(as_user, url: str, events: list[str], personal_data: str = "ids")
 def _to_panel(app, as_user, traveller, sample: str) -> Walk:
     case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller, subject=CHILD)
     case.do("prepare_cdmf", sample)
+    agency_search = ANSWERS[sample]["request_type"] == "commissioned_placement"
+    for step in AGENCY_SEARCH if agency_search else ():  # the fostering team's CDMF, seed 1b
+        case.do(step)
     case.do("sign_tm")
-    case.do("sign_sl")
+    case.do("sign_slp" if agency_search else "sign_sl")
     return case
 
 

@@ -21,7 +21,12 @@ ROLES = {"prepare_cdmf": "social_worker", "commissioning_notified": "commissioni
          "sign_tm": "team_manager", "sign_sl": "service_leader", "sign_hos": "head_of_service",
          "record_decision": "panel_chair", "send_decision": "panel_administrator",
          "tps2_reminder": "panel_administrator", "tps2_late_warning": "team_manager",
-         "tps2_late_escalation": "head_of_service"}
+         "tps2_late_escalation": "head_of_service", "search_cdmf": "fostering_team",
+         "commissioning_agree": "commissioning_officer", "sign_ftm": "fostering_team_manager",
+         "sign_slp": "service_leader_placements"}
+# Seed 1b: an agency search's CDMF is the fostering team's, agreed with commissioning and
+# signed by the fostering team manager, before the social worker's team manager signs the TPS1.
+AGENCY_SEARCH = ("search_cdmf", "commissioning_agree", "sign_ftm")
 
 
 
@@ -81,8 +86,10 @@ def test_declined_and_deferred(walk):
 
 def test_a_commissioned_placement_is_funded_reminded_and_extended_by_tps2(app, walk):
     case = walk("prepare_cdmf__commissioned")
+    for step in AGENCY_SEARCH:
+        case.do(step)
     case.do("sign_tm")
-    case.do("sign_sl")
+    case.do("sign_slp")  # the Service Leader (Placement Services), seed 1b
     assert case.ready() == []  # no head of service for a commissioned placement
     case.at("2026-11-27T08:31:00+00:00")
     response = case.submit("record_decision", ANSWERS["record_decision"])
@@ -165,6 +172,8 @@ def test_a_placement_request_is_heard_on_alternate_fridays_while_the_panel_sits_
     placement.at("2026-11-26T15:00:00+00:00")  # after Thursday's noon cut-off
     placement.do("sign_tm")
     commissioned.at("2026-11-26T15:00:00+00:00")  # the same moment: fresh sign-ins
+    for step in AGENCY_SEARCH:
+        commissioned.do(step)
     commissioned.do("sign_tm")
     assert placement.data()["panel_meeting_date"] == "2026-12-11"
     assert commissioned.data()["panel_meeting_date"] == "2026-12-04"
@@ -266,7 +275,8 @@ def test_a_joint_funded_high_cost_placement_goes_back_until_marp_has_agreed_it(
     case.at(marp.data()["panel_meeting_date"] + "T12:00:00+00:00")
     case.do("prepare_cdmf", "prepare_cdmf__joint_funded")
     assert case.data()["marp_decision"] == "approved"
-    assert case.ready() == ["sign_tm"]
+    # On to be signed: a commissioned placement's agency search first (seed 1b).
+    assert case.ready() == ["search_cdmf"]
 
 
 def test_a_commissioned_service_end_to_end(app, walk):
@@ -295,8 +305,10 @@ def test_a_tps2_allocated_after_the_funding_ends_warns_then_escalates(walk):
     funding, the team manager is warned; if it cannot be heard earlier, the head of service
     decides the interim funding; then the request goes on to be signed and heard."""
     case = walk("prepare_cdmf__commissioned")
+    for step in AGENCY_SEARCH:
+        case.do(step)
     case.do("sign_tm")
-    case.do("sign_sl")
+    case.do("sign_slp")
     case.at("2026-11-27T08:31:00+00:00")
     case.do("record_decision", "record_decision__funded")
     case.do("send_decision")
