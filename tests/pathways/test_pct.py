@@ -15,7 +15,8 @@ ROLES = {
     "register_family": "team_manager", "prepare_update": "team_manager",
     "record_issue": "team_manager", "allocate_slot": "panel_administrator",
     "distribute_notes": "panel_administrator", "record_tracking": "panel_chair",
-    "escalate_risk": "service_manager",
+    "escalate_risk": "service_manager", "raise_practice": "panel_chair",
+    "practice_escalated": "service_manager",
 }
 
 
@@ -95,8 +96,10 @@ def test_pre_proceedings_on_track_then_escalated_as_the_target_nears(walk):
     assert response.status_code == 422
     assert "practice_raised_on" in response.json["errors"]
     instance = case.do("distribute_notes", "distribute_notes__practice")
-    assert instance["status"] == "completed"
     assert instance["data"]["tracking_outcome"] == "step_down"
+    # The practice flagged is raised on its own step, by the next working day (issue 19).
+    instance = case.do("raise_practice", practice_raised_on="2027-01-05")
+    assert instance["status"] == "completed"
 
 
 def test_proceedings_issued_moves_the_family_to_court_tracking(walk):
@@ -258,3 +261,44 @@ def test_the_pre_proceedings_update_references_the_plo_plan(walk):
     court = walk("register_family__court")
     court.do("allocate_slot", tracking_meeting_date="2026-12-18")
     assert court.submit("prepare_update", ANSWERS["prepare_update__court"]).status_code == 200
+
+
+def _tracked_with_practice(walk) -> Walk:
+    case = walk("register_family__pre")
+    case.do("allocate_slot")
+    case.at("2026-11-30T10:00:00+00:00")
+    case.do("prepare_update", "prepare_update__pre")
+    case.at("2026-12-04T09:01:00+00:00")
+    case.do("record_tracking", "record_tracking__continue", practice_to_raise="outstanding",
+            practice_detail="The parallel plan was exemplary; tell the team manager.")
+    return case
+
+
+def test_practice_noted_at_pct_is_raised_by_the_next_working_day(walk):
+    """Governance & Quality Assurance, for all forums: "Outstanding practice and that requires
+    significant improvement will be brought to the attention of the TM and SM (if required)
+    the following day at the latest" (issue 19, item 7): at PCT it had only a date on the
+    notes, due in 3 working days, and nothing checked the next day."""
+    case = _tracked_with_practice(walk)
+    assert sorted(case.ready()) == ["distribute_notes", "raise_practice"]
+    task = case.task("raise_practice")
+    assert task["role"] == "panel_chair"
+    assert task["due_at"].startswith("2026-12-07T17:00")  # Friday's meeting: Monday
+    case.do("raise_practice")
+    case.do("distribute_notes", "distribute_notes__practice")
+    assert case.ready() == ["allocate_slot"]
+
+
+def test_practice_not_raised_at_pct_goes_to_the_service_manager(walk):
+    """Governance & Quality Assurance: not raised by the end of the next working day, the
+    service manager is asked to make sure the team manager hears of it."""
+    case = _tracked_with_practice(walk)
+    case.do("distribute_notes", "distribute_notes__practice")
+    case.at("2026-12-07T16:59:00+00:00")
+    assert "raise_practice" in case.ready()
+    case.at("2026-12-07T17:01:00+00:00")
+    assert "practice_escalated" in case.ready() and "raise_practice" not in case.ready()
+    assert case.task("practice_escalated")["role"] == "service_manager"
+    case.do("practice_escalated")
+    assert case.ready() == ["allocate_slot"]
+

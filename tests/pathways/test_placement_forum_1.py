@@ -174,3 +174,19 @@ def test_the_resubmitted_request_is_reviewed_afresh(walk):
     assert "tm_outcome" not in review["data"] and "tm_comments" not in review["data"]
     instance = case.do("tm_review")  # endorsed, with no comment this time
     assert "tm_comments" not in instance["data"]
+
+
+def test_a_retrospective_emergency_goes_to_the_next_forum_after_the_cut_off(walk):
+    """Seed, Placement Forum Part 1, Purpose: "Retrospective emergency placements decisions
+    (next available Oversight/Tracking Meeting)". After Thursday's noon cut-off an ordinary
+    request waits for the forum a week later; the retrospective emergency is heard the next
+    morning."""
+    ordinary, emergency = walk(), walk(
+        request_kind="retrospective_emergency", emergency_placement_date="2026-11-25",
+        approval_to_place_ref="ATP-4102")
+    for case in (ordinary, emergency):  # past the cut-off for Friday 27 November
+        case.at("2026-11-26T13:00:00+00:00")
+    ordinary.do("tm_review")
+    emergency.do("tm_review")
+    assert ordinary.data()["panel_meeting_date"] == "2026-12-04"
+    assert emergency.data()["panel_meeting_date"] == "2026-11-27"

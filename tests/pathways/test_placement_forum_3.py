@@ -16,7 +16,8 @@ from tests.pathways.walker import Walk, samples
 ANSWERS = samples("placement_forum_3")
 ROLES = {"record_placement": "team_manager", "notify_ofsted": "panel_administrator",
          "sw_update": "social_worker", "update_tracker": "panel_administrator",
-         "record_tracking": "panel_chair", "exec_decision": "executive_director"}
+         "record_tracking": "panel_chair", "exec_decision": "executive_director",
+         "raise_practice": "panel_chair", "practice_escalated": "service_manager"}
 OUT_OF_AUTHORITY = {"placement_location": "out_of_authority", "registration_status": "registered",
                     "placement_setting": "childrens_home", "child_age": 12}
 
@@ -171,3 +172,55 @@ def test_the_tracker_log_is_a_live_view_with_a_csv_export(app, case):
     _week(case, "2026-12-11", "record_tracking__ended")
     assert "Casey Example" not in chair.get("/registers/placement-tracking").get_data(
         as_text=True)
+
+
+PRACTICE = {"practice_to_raise": "needs_improvement", "practice_raise_with_service_manager": True,
+            "practice_notes": "No risk assessment since the child moved; the team must act."}
+
+
+
+def _noted(case: Walk, **practice) -> None:
+    case.do("record_placement", **OUT_OF_AUTHORITY)
+    case.do("sw_update")
+    case.do("update_tracker")
+    case.at("2026-12-04T12:01:00+00:00")
+    case.do("record_tracking", **practice)
+
+
+def test_practice_noted_at_part_3_is_raised_by_the_next_working_day(case):
+    """Governance & Quality Assurance, for all forums: "Outstanding practice and that requires
+    significant improvement will be brought to the attention of the TM and SM (if required)
+    the following day at the latest" (issue 19, item 7). Part 3 had no way to note it."""
+    case.do("record_placement", **OUT_OF_AUTHORITY)
+    case.do("sw_update")
+    case.do("update_tracker")
+    case.at("2026-12-04T12:01:00+00:00")
+    # Practice noted must be described, and say whether the service manager hears of it too.
+    missing = case.submit("record_tracking", {**ANSWERS["record_tracking"],
+                                              "practice_to_raise": "outstanding"})
+    assert missing.status_code == 422
+    assert {"practice_notes", "practice_raise_with_service_manager"} <= set(missing.json["errors"])
+    case.do("record_tracking", **PRACTICE)
+    assert sorted(case.ready()) == ["raise_practice", "sw_update"]
+    task = case.task("raise_practice")
+    assert task["role"] == "panel_chair"
+    assert task["due_at"].startswith("2026-12-07T17:00")  # Friday's meeting: Monday
+    case.do("raise_practice")
+    assert case.ready() == ["sw_update"]
+
+
+def test_practice_not_raised_at_part_3_goes_to_the_service_manager(case):
+    """Governance & Quality Assurance: not raised by the end of the next working day, the
+    service manager is asked to make sure the team manager hears of it."""
+    _noted(case, **PRACTICE)
+    case.at("2026-12-07T17:01:00+00:00")
+    assert "practice_escalated" in case.ready() and "raise_practice" not in case.ready()
+    assert case.task("practice_escalated")["role"] == "service_manager"
+    case.do("practice_escalated")
+    assert case.ready() == ["sw_update"]
+
+
+def test_no_practice_at_part_3_adds_no_step(case):
+    """Governance & Quality Assurance: with no practice noted there is nothing to raise."""
+    _noted(case)
+    assert case.ready() == ["sw_update"]
