@@ -112,6 +112,22 @@ def test_an_external_or_residential_option_needs_the_principles_answered(walk, a
         set(response.json["errors"])
 
 
+def test_a_place_out_of_the_authority_needs_its_reason(walk, app, as_user, traveller):
+    """Overview of Decision-Making Forums, principles (third bullet): "Independent fostering,
+    and residential placements and placements that are not local, will only be explored where
+    there is no suitable, available 'in house' option and/or there are specific
+    needs/circumstances that require specialist care and/or a distant location for reasons of
+    safety." Part 1 reviews every placement search: one out of the authority says why."""
+    case = Walk(app, as_user, "placement_forum_1", ROLES, ANSWERS, "social_worker", traveller)
+    answers = {k: v for k, v in ANSWERS["prepare_request__ooa_residential"].items()
+               if k != "not_local_reason"}
+    response = case.submit("prepare_request", answers)
+    assert response.status_code == 422
+    assert "not_local_reason" in response.json["errors"]
+    local = {**ANSWERS["prepare_request"], "proposed_location": "in_authority"}
+    assert case.submit("prepare_request", local).status_code == 200  # local: no reason asked
+
+
 def test_an_under_16_other_arrangement_needs_the_director_who_refuses(walk):
     case = walk("prepare_request__under_16_unregulated")
     assert "reg 27A" in case.data()["legal_flags"][0]
@@ -143,7 +159,11 @@ def test_unregistered_supported_accommodation_for_a_17_year_old_is_flagged_and_t
         ("supported_accommodation", "unregistered")  # so Part 3 reports it to Ofsted
     part_3 = case.follow(tracked["id"], {"record_placement": "team_manager",
                                          "notify_ofsted": "panel_administrator"},
-                         {"record_placement": {"provider": "Example Housing Ltd"}}, "team_manager")
+                         {"record_placement": {  # and the paperwork Part 3 asks for
+                             "provider": "Example Housing Ltd",
+                             "unregulated_notification_ref": "UN-3001",
+                             "unregistered_ddr_ref": "DDR-3001"}},
+                         "team_manager")
     handed = part_3.data()
     part_3.do("record_placement", **{k: handed[k] for k in (  # as handed over, checked
         "placement_location", "registration_status", "placement_setting", "child_age",

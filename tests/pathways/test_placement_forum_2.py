@@ -160,3 +160,18 @@ def test_after_marp_agrees_part_2_may_agree_the_placement_continues(app, as_user
     assert (walk.data()["marp_missing"], walk.data()["marp_agreed_on"]) == (False, "2026-12-08")
     walk.at("2026-12-09T08:01:00+00:00")
     walk.do("record_decision", "record_decision__return")
+
+
+def test_the_presentation_and_its_paperwork_are_required(app, as_user, traveller):
+    """Placement Forum Part 2 (Best Care & Value), "What is required of attendees": the
+    reasons for requiring specialist placements, the child's journey, the latest care or
+    pathway plan and "robust care plans and concrete recommendations"; "Paperwork required
+    from SW": the Approval to Accommodate and Search form and the Approval to place form."""
+    walk = Walk(app, as_user, "placement_forum_2", ROLES, ANSWERS, "service_manager", traveller,
+                subject={"child_ref": "C-5203", "name": "Sam Example"})
+    required = {"childs_journey", "needs", "care_plan_summary", "why_specialist",
+                "recommendations", "approval_to_accommodate_search_ref", "approval_to_place_ref"}
+    answers = {k: v for k, v in ANSWERS["prepare_review"].items() if k not in required}
+    response = walk.submit("prepare_review", answers)
+    assert response.status_code == 422
+    assert required <= set(response.json["errors"])

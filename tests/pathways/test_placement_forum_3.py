@@ -108,6 +108,29 @@ def test_unregistered_supported_accommodation_is_reported_and_decided(case):
     _reported_and_decided_weekly(case)
 
 
+def test_the_notification_form_and_the_ddr_form_are_on_the_record_for_the_meeting(case):
+    """Seed, Placement Forum Part 3, Paperwork needed: "Bring the Unregulated Notification
+    Form / unregistered place to live DDR form" (the unregulated notification form; the
+    unregistered DDR form). An unregulated place names its notification form, an unregistered
+    one (unregistered supported accommodation too) also its DDR form; a registered place out of
+    authority needs neither."""
+    refs = ("unregulated_notification_ref", "unregistered_ddr_ref")
+    bare = {k: v for k, v in ANSWERS["record_placement"].items() if k not in refs}
+    refused = case.submit("record_placement", bare)  # unregistered
+    assert refused.status_code == 422 and set(refs) <= set(refused.json["errors"])
+    refused = case.submit("record_placement", {**bare, "registration_status": "unregulated",
+                                               "placement_setting": "supported_lodgings"})
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) & set(refs) == {"unregulated_notification_ref"}
+    refused = case.submit("record_placement", {
+        **bare, "registration_status": "unregulated", "child_age": 17,
+        "placement_setting": "supported_accommodation", "unregulated_notification_ref": "UN-1"})
+    assert refused.status_code == 422 and "unregistered_ddr_ref" in refused.json["errors"]
+    registered = case.submit("record_placement", {**bare, **OUT_OF_AUTHORITY})
+    assert registered.status_code == 200  # registered, out of authority: neither form
+    assert case.ready() == ["sw_update"]
+
+
 def test_a_registered_place_within_the_authority_is_not_tracked(case):
     instance = case.do("record_placement", placement_location="in_authority",
                        registration_status="registered", placement_setting="childrens_home")

@@ -16,6 +16,7 @@ ANSWERS = samples("private_fostering")
 ROLES = {"record_notification": "social_worker", "first_visit": "social_worker",
          "complete_pfaar": "social_worker", "statutory_visit": "social_worker",
          "escalate_tm": "team_manager", "escalate_sl": "service_leader",
+         "listed_late": "service_leader",
          "record_decision": "panel_chair", "director_decision": "director",
          "send_letter": "panel_administrator"}
 
@@ -92,6 +93,39 @@ def test_the_42_day_timer_escalates_to_the_team_manager_then_the_service_leader(
     case.do("escalate_sl")
     case.do("complete_pfaar")
     assert case.data()["presented_within_42_days"] is False  # the next panel is 8 January
+
+
+def test_an_assessment_done_in_time_for_a_panel_after_day_42_goes_to_the_service_leader(case):
+    """CTMP procedure, 1d (Private Fostering Placement Approval): "Assessment of Private
+    Fostering Arrangements must be completed and presented to Case Tracking Management panel
+    within 42 days of 'notification'". Finished on 30 December, before the deadline of
+    1 January, the next panel open to it is Monday 4 January (New Year's Day moves it): the
+    deadline timers went with the assessment, so the service leader is asked at once, and the
+    panel still hears it."""
+    case.do("first_visit")
+    case.at("2026-12-18T09:01:00+00:00")
+    case.do("escalate_tm")
+    case.at("2026-12-30T10:00:00+00:00")
+    case.do("complete_pfaar")
+    data = case.data()
+    assert (data["ctmp_deadline"], data["panel_meeting_date"]) == ("2027-01-01", "2027-01-04")
+    assert case.ready() == ["listed_late"]
+    late = case.task("listed_late")
+    assert "within 42 days" in late["due_rule"]
+    case.do("listed_late", "escalate_sl")
+    case.at("2027-01-04T08:31:00+00:00")
+    assert case.ready() == ["record_decision"]
+
+
+def test_an_assessment_already_past_day_42_is_not_escalated_twice(case):
+    """CTMP procedure, 1d: once the 42-day deadline has passed the service leader has been
+    asked (the deadline timer); listing the late assessment asks nobody again."""
+    case.do("first_visit")
+    case.at("2027-01-01T09:01:00+00:00")
+    case.do("escalate_tm")
+    case.do("escalate_sl")
+    case.do("complete_pfaar")
+    assert case.ready() == []
 
 
 def test_approved_letter_signed_by_the_chair_then_statutory_visits_until_it_ends(case):
