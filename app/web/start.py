@@ -8,9 +8,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from app.extensions import db
 from app.models import InstanceStatus, ProcessInstance, TaskStatus
 from app.security import signed_in_user
-from app.services import access, allocation, deployment, instances
+from app.services import access, allocation, deployment, forms, instances, progress
 from app.services.errors import Forbidden, Invalid
-from app.web import case_pages
+from app.web import case_pages, form_render
 from app.web.display import long_date
 from app.web.sessions import page_login_required
 
@@ -25,6 +25,16 @@ def startable(user) -> list:
 @page_login_required
 def choose():
     return render_template("web/start.html", models=startable(signed_in_user()))
+
+
+def _start_form(version) -> tuple[dict, dict]:
+    """The questions the diagram's start event asks (its form and layout, as deployed), or
+    nothing: CTMP asks whether commissioning must be told at once."""
+    name = progress.model_for_version(version).start_form
+    if not name:
+        return {}, {}
+    layout = name.removesuffix(".schema.json") + ".uischema.json"
+    return forms.load_form(name, version), forms.load_form(layout, version)
 
 
 def _open_request(user, key: str, child_ref: str) -> dict | None:
@@ -65,6 +75,11 @@ def start(key: str):
     born = {p: request.form.get(f"date_of_birth-{p}", "").strip()
             for p in ("day", "month", "year")}
     errors = {}
+    schema, ui = _start_form(model)
+    data: dict = {}
+    asked: dict[str, list[str]] = {}  # the start form's own questions' errors, by field path
+    if request.method == "POST" and schema:
+        data, asked = form_render.parse_submission(schema, ui, request.form)
     if request.method == "POST":
         if any(born.values()):
             try:  # optional: known here, the forms need not ask for it (or the age) again
@@ -83,31 +98,47 @@ def start(key: str):
             errors["name"] = "Enter the child's name"
         elif len(values["name"]) > 200:
             errors["name"] = "The child's name must be 200 characters or fewer"
+        if asked:
+            errors.update({form_render.field_id(path): messages[0]
+                           for path, messages in asked.items()})
         if not errors and request.form.get("duplicate") != "start":
             duplicate = _open_request(user, key, values["child_ref"])
             if duplicate is not None:
                 # A second open request for the same child is usually a mistake: say so first.
-                return _form(model, values, born, {}, workers, allocated, duplicate)
+                return _form(model, values, born, {}, workers, allocated, duplicate,
+                             asked=(schema, ui, data, {}))
         if not errors:
             try:
-                instance = instances.start(user, key, values, {}, allocated or None)
+                instance = instances.start(user, key, values, data, allocated or None)
             except Forbidden:
                 abort(403)
             except Invalid as exc:
                 db.session.rollback()
-                errors = {field: messages[0] for field, messages in (exc.errors or {}).items()}
-                return _form(model, values, born, errors, workers, allocated), 422
+                asked = {field.removeprefix("data."): messages
+                         for field, messages in (exc.errors or {}).items()
+                         if field.startswith("data.")}
+                errors = {field: messages[0] for field, messages in (exc.errors or {}).items()
+                          if not field.startswith("data.")}
+                errors.update({form_render.field_id(path): messages[0]
+                               for path, messages in asked.items()})
+                return _form(model, values, born, errors, workers, allocated,
+                             asked=(schema, ui, data, asked)), 422
             db.session.commit()
             mine = [t for t in instance.tasks
                     if t.status == TaskStatus.READY and t.assignee == user.username]
             if mine:
                 return redirect(url_for("task_pages.task", task_id=mine[0].id, started=1))
             return redirect(url_for("inbox.inbox"))
-    return _form(model, values, born, errors, workers, allocated), (422 if errors else 200)
+    return _form(model, values, born, errors, workers, allocated,
+                 asked=(schema, ui, data, asked)), (422 if errors else 200)
 
 
 def _form(model, values: dict, born: dict, errors: dict, workers: list, allocated: str,
-          duplicate: dict | None = None) -> str:
+          duplicate: dict | None = None,
+          asked: tuple[dict, dict, dict, dict] | None = None) -> str:
+    schema, ui, data, asked_errors = asked or ({}, {}, {}, {})
     return render_template("web/start_form.html", model=model, values=values, born=born,
                            errors=errors, duplicate=duplicate, workers=workers,
-                           allocated=allocated)
+                           allocated=allocated,
+                           questions=form_render.render_form(schema, ui, data, asked_errors)
+                           if schema.get("properties") else None)
