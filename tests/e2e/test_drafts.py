@@ -112,6 +112,9 @@ def short_session(app, monkeypatch):
     session had ended first (issue 21's stressed runs)."""
     monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 30 / 60)
     monkeypatch.setitem(app.config, "SESSION_WARNING_MINUTES", 24 / 60)
+    # The periodic autosave (30 s by default) must not save what is typed after the warning
+    # before the session ends: that answer is the one the end of the session must keep.
+    monkeypatch.setitem(app.config, "AUTOSAVE_SECONDS", 300)
     return 30
 
 
