@@ -2,11 +2,10 @@
 are GOV.UK date inputs (day, month, year), as the task forms' are."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from app.engine.working_days import LONDON
 from tests.pages.test_case_pages import marp_case  # noqa: F401  (a fixture)
-
-TODAY = date.today()
 
 
 def _started(prefix: str, day: date) -> dict:
@@ -23,6 +22,9 @@ def test_the_cases_filter_takes_dates_as_day_month_year(browser, marp_case):  # 
         assert f'name="{name}"' not in page  # no box for 2026-11-01 any more
     assert "For example, 1 11 2026" in page
 
+    # The day the case began in London, not the day this module was read: a run that crosses
+    # midnight began the case on the next day (a stressed run found that).
+    TODAY = datetime.fromisoformat(marp_case["started_at"]).astimezone(LONDON).date()  # noqa: N806
     within = manager.get("/cases", query_string={**_started("started_from", TODAY),
                                                   **_started("started_to", TODAY)})
     page = within.get_data(as_text=True)
