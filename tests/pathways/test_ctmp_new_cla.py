@@ -12,21 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
 from app.extensions import db
 from app.models import Meeting, ScheduledStart
+from tests.pathways.test_ctmp_reviews import at  # noqa: F401 - the clock-moving fixture
 
 NEW_CLA = "ctmp_new_cla"
-
-
-@pytest.fixture
-def at(app, traveller):
-    def move(moment: str) -> None:
-        traveller.move_to(datetime.fromisoformat(moment))
-        result = app.test_cli_runner().invoke(args=["run-due"])
-        assert result.exit_code == 0, result.output
-    return move
 
 
 def _returns(as_user) -> list[dict]:
@@ -43,7 +33,7 @@ def _notify_due(as_user, meeting_date: str) -> str:
     return task["due_at"]
 
 
-def test_each_weeks_return_begins_on_the_diagrams_monday_timer(app, at, as_user):
+def test_each_weeks_return_begins_on_the_diagrams_monday_timer(app, at, as_user):  # noqa: F811
     """Seed: "All new CLA that week (... will notify CTMP administrator by Thursday afternoon
     of any new CLA that week)". The week's return begins when the diagram's timer says
     (Monday morning), not earlier however near the panel, once, for that Friday's panel."""
@@ -65,7 +55,7 @@ def test_each_weeks_return_begins_on_the_diagrams_monday_timer(app, at, as_user)
     assert len(_returns(as_user)) == 2  # once a week, not once a run
 
 
-def test_a_week_whose_friday_is_a_bank_holiday_returns_for_the_moved_panel(app, at, as_user):
+def test_a_week_whose_friday_is_a_bank_holiday_returns_for_the_moved_panel(app, at, as_user):  # noqa: F811, E501
     """Seed: "by Thursday afternoon" before the panel. Christmas Day 2026 is a Friday: the
     panel moves to the next working day (29 December, after Boxing Day's substitute), and the
     week's return is for that meeting, due the working day before it."""
