@@ -3,14 +3,16 @@ date of birth and age, and the allocated worker, instead of typed again."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import HumanTask
 from app.web import known_facts
 
-TODAY = date.today()
-BORN = date(TODAY.year - 14, 1, 1)  # 14 today, whatever today is
+# Fourteen and a half years ago: 14 whatever day the test runs, and still 14 if a run crosses
+# midnight (or New Year) between reading this module and computing the age (a 1 January
+# birthday made the age 13 or 15 when it did).
+BORN = date.today() - timedelta(days=round(14.5 * 365.25))
 
 
 def _value(page: str, name: str) -> str | None:
