@@ -144,7 +144,7 @@ def test_with_notify_configured_the_decision_goes_through_notify_with_its_templa
 
 
 CTMP_XML = (ROOT / "processes" / "ctmp" / "ctmp.bpmn").read_text()
-NOTIFY_PROPERTY = ('name="decisionNotify" value="initiator, team_manager, '
+NOTIFY_PROPERTY = ('name="decisionNotify" value="case_allocated_worker, initiator, team_manager, '
                    'commissioning_officer if commissioned"')
 
 
