@@ -91,11 +91,9 @@ def test_pre_proceedings_on_track_then_escalated_as_the_target_nears(walk):
     case.do("escalate_risk")
     case.at("2027-01-04T09:01:00+00:00")
     case.do("record_tracking", "record_tracking__step_down")
-    # The chair flagged practice: the date it was raised must be recorded.
-    response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
-    assert response.status_code == 422
-    assert "practice_raised_on" in response.json["errors"]
-    instance = case.do("distribute_notes", "distribute_notes__practice")
+    # The chair flagged practice: its date is recorded on its own step, not the tracker's
+    # (tests/pathways/test_pct_notes.py).
+    instance = case.do("distribute_notes")
     assert instance["data"]["tracking_outcome"] == "step_down"
     # The practice flagged is raised on its own step, by the next working day (issue 19).
     instance = case.do("raise_practice", practice_raised_on="2027-01-05")
@@ -285,7 +283,7 @@ def test_practice_noted_at_pct_is_raised_by_the_next_working_day(walk):
     assert task["role"] == "panel_chair"
     assert task["due_at"].startswith("2026-12-07T17:00")  # Friday's meeting: Monday
     case.do("raise_practice")
-    case.do("distribute_notes", "distribute_notes__practice")
+    case.do("distribute_notes")
     assert case.ready() == ["allocate_slot"]
 
 
@@ -293,7 +291,7 @@ def test_practice_not_raised_at_pct_goes_to_the_service_manager(walk):
     """Governance & Quality Assurance: not raised by the end of the next working day, the
     service manager is asked to make sure the team manager hears of it."""
     case = _tracked_with_practice(walk)
-    case.do("distribute_notes", "distribute_notes__practice")
+    case.do("distribute_notes")
     case.at("2026-12-07T16:59:00+00:00")
     assert "raise_practice" in case.ready()
     case.at("2026-12-07T17:01:00+00:00")
