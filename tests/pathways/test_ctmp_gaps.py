@@ -8,8 +8,33 @@ from __future__ import annotations
 
 from tests.connections.test_decisions_sent import _decisions
 from tests.pathways.test_ctmp import ANSWERS, ROLES
+from tests.pathways.walker import Walk
 from tests.test_allocated_worker import _walk
 from tests.test_reminders import smtp  # noqa: F401 - the fixture
+
+# An MTFC request (seed 1a, "Request for Multi-dimensional Treatment Foster Care placements"):
+# a placement request in its own right, kept here so the shared samples file is not touched.
+MTFC = {
+    "request_type": "mtfc",
+    "placement_type_required": "Multi-dimensional Treatment Foster Care, 9 months",
+    "reasons": "Repeated placement breakdowns; needs a structured, team-supported placement.",
+    "weekly_cost": 900,
+    "weeks_requested": 39,
+    "residential": False,
+    "local_placement": True,
+    "joint_funded_high_cost": False,
+    "panel_information": (
+        "Care plan: MTFC then return to mother. Child's view: wants to stay at his school. "
+        "School, health and youth offending views attached to the CDMF; mother consents."),
+}
+
+
+def _mtfc(app, as_user, traveller, child_ref: str) -> Walk:
+    case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller,
+                subject={"child_ref": child_ref, "name": "Morgan Example"})
+    case.answers = {**ANSWERS, "prepare_cdmf__mtfc": MTFC}
+    return case
+
 
 # 1. The decision notice ---------------------------------------------------------------------
 
@@ -37,3 +62,72 @@ def test_the_decision_is_sent_to_the_childs_allocated_social_worker_not_the_star
     assert set(sent) == {"social_worker_2", "team_manager"}
     [body] = sent["social_worker_2"]
     assert "Declined" in body
+
+
+# 2. MTFC ------------------------------------------------------------------------------------
+
+
+def test_an_mtfc_cdmf_must_carry_what_a_presenter_would_have_told_the_panel(
+        app, as_user, traveller):
+    """Seed, MTFC: "The CDMF must include as much information as possible to enable the panel
+    to make a decision as the request isn't presented to the panel by the social worker/team
+    manager." Without the information for the panel the CDMF is refused; other requests, which
+    are presented, are not asked for it."""
+    case = _mtfc(app, as_user, traveller, "C-7602")
+    refused = case.submit("prepare_cdmf", {k: v for k, v in MTFC.items()
+                                           if k != "panel_information"})
+    assert refused.status_code == 422, refused.json
+    assert "panel_information" in refused.json["errors"]
+    other = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller)
+    assert other.do("prepare_cdmf")["status"] == "running"  # a 1a request without it
+
+
+def test_an_mtfc_request_is_heard_weekly_signed_as_a_placement_and_approved(
+        app, as_user, traveller):
+    """Seed, MTFC: "The CDMF is completed by the child's Social Worker and submitted to the next
+    available Case Tracking Management Panel held every Friday morning", papers by "THURSDAY
+    (before the Friday panel) - 12.00". It is a placement request (seed: "Placement Requests
+    (including Multi-dimensional Treatment Foster Care placements)"), so 1a's CDMF sign-off
+    applies: "signed off by a Team Manager, Service Leader and Head of Social Work Service
+    which authorises the placement of a child". Too late for 27 November, it goes on
+    4 December (a 1a placement request would wait for 11 December, alternate Fridays)."""
+    case = _mtfc(app, as_user, traveller, "C-7603")
+    cdmf = case.task("prepare_cdmf")
+    assert cdmf["role"] == "social_worker"
+    case.at("2026-11-26T12:01:00+00:00")  # just after Thursday's noon cut-off
+    case.do("prepare_cdmf", "prepare_cdmf__mtfc")
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-12-04"
+    assert case.ready() == ["sign_sl"]
+    case.do("sign_sl")
+    assert case.ready() == ["sign_hos"]  # the head of social work service authorises it
+    case.do("sign_hos")
+    case.at("2026-12-04T08:31:00+00:00")
+    case.do("record_decision")
+    done = case.do("send_decision", decision_sent_on="2026-12-04")
+    assert done["status"] == "completed"
+    assert "funding_end" not in done["data"]  # an in-house programme: no commissioned funding
+
+
+def test_a_deferred_mtfc_request_comes_back_with_its_papers_for_the_next_friday(
+        app, as_user, traveller):
+    """Seed, MTFC: nobody presents it, so a panel that cannot decide on the papers defers it
+    and says what is missing; the social worker adds it to the same CDMF and it goes to the
+    next Friday's panel ("held every Friday morning")."""
+    case = _mtfc(app, as_user, traveller, "C-7604")
+    case.do("prepare_cdmf", "prepare_cdmf__mtfc")
+    for step in ("sign_tm", "sign_sl", "sign_hos"):
+        case.do(step)
+    assert case.data()["panel_meeting_date"] == "2026-11-27"
+    case.at("2026-11-27T08:31:00+00:00")
+    case.do("record_decision", "record_decision__deferred",
+            decision_conditions="The papers do not say who the child returns to after MTFC.")
+    case.do("send_decision")
+    assert case.ready() == ["prepare_cdmf"]
+    opened = case.clients["social_worker"].get(
+        f"/api/v1/tasks/{case.task('prepare_cdmf')['id']}").json["data"]
+    assert opened["panel_information"] == MTFC["panel_information"]  # to add to, not retype
+    case.do("prepare_cdmf", "prepare_cdmf__mtfc",
+            panel_information=MTFC["panel_information"] + " After MTFC: home to mother.")
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-12-04"  # the next Friday, not alternate
