@@ -7,7 +7,8 @@ The clock starts on Monday 23 November 2026. CTMP meets on Friday mornings (27 N
 from __future__ import annotations
 
 from tests.connections.test_decisions_sent import _decisions
-from tests.pathways.test_ctmp import ANSWERS, ROLES
+from tests.pathways.agenda import listings
+from tests.pathways.test_ctmp import AGENCY_SEARCH, ANSWERS, ROLES
 from tests.pathways.walker import Walk
 from tests.test_allocated_worker import _walk
 from tests.test_reminders import smtp  # noqa: F401 - the fixture
@@ -131,3 +132,86 @@ def test_a_deferred_mtfc_request_comes_back_with_its_papers_for_the_next_friday(
             panel_information=MTFC["panel_information"] + " After MTFC: home to mother.")
     case.do("sign_tm")
     assert case.data()["panel_meeting_date"] == "2026-12-04"  # the next Friday, not alternate
+
+
+# 3. A deferred commissioned placement -------------------------------------------------------
+
+
+def _search_steps(case: Walk) -> list[str]:
+    return [t["name"] for t in case.instance()["tasks"] if t["name"] in AGENCY_SEARCH]
+
+
+def test_a_deferred_commissioned_placement_keeps_its_authorised_search(app, as_user, traveller):
+    """Seed 1b: the Fostering Team's CDMF, "signed off by the Team Manager, and Service Leader
+    (Placement Services) ... authorises the search for an agency placement", done "in
+    conjunction with the Commissioning Team"; the TPS1 "is completed by the child's Social
+    Worker and submitted to the next available Case Tracking Management Panel". A deferral is
+    about the request, not the search: the social worker updates the TPS1 (opened with its
+    earlier answers), it is signed again and listed on the next Friday, and the fostering team
+    and commissioning are not asked for the search CDMF a second time."""
+    case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller,
+                subject={"child_ref": "C-7605", "name": "Drew Example"})
+    case.do("prepare_cdmf", "prepare_cdmf__commissioned")
+    for step in AGENCY_SEARCH:
+        case.do(step)
+    case.do("sign_tm")
+    case.do("sign_slp")
+    case.at("2026-11-27T08:31:00+00:00")
+    case.do("record_decision", "record_decision__deferred")
+    case.do("send_decision")
+    assert case.ready() == ["prepare_cdmf"]
+    opened = case.clients["social_worker"].get(
+        f"/api/v1/tasks/{case.task('prepare_cdmf')['id']}").json["data"]
+    assert (opened["request_type"], opened["weekly_cost"]) == ("commissioned_placement", 5000)
+    data = case.data()
+    assert data["commissioning_agreed"] is True
+    assert data["search_requirements"] == ANSWERS["search_cdmf"]["search_requirements"]
+
+    case.do("prepare_cdmf", "prepare_cdmf__commissioned",
+            reasons="Complex needs; no in-house carer. Care plan attached as the panel asked.")
+    assert case.ready() == ["sign_tm"]  # not the fostering team's search CDMF again
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-12-04"
+    on = listings(case, "ctmp", "2026-11-27", "2026-12-04")
+    assert on["2026-11-27"]["decision"]["outcome"] == "deferred"
+    assert on["2026-12-04"] is not None and on["2026-12-04"]["decision"] is None
+    assert case.ready() == ["sign_slp"]  # the Service Leader (Placements) signs the TPS1
+    case.do("sign_slp")
+    case.at("2026-12-04T08:31:00+00:00")
+    case.do("record_decision", "record_decision__funded", funding_start="2026-12-07")
+    assert case.do("send_decision")["data"]["funding_end"] == "2027-03-01"
+    assert _search_steps(case) == list(AGENCY_SEARCH)  # each once, before the first panel
+
+
+def test_a_commissioned_placement_returned_by_the_team_manager_keeps_its_search_cdmf(
+        app, as_user, traveller):
+    """Seed 1b: the team manager signs the social worker's TPS1 (the "hard copy signed by the
+    Social Worker, Team Manager and Service Leader"); returned, it goes back to the social
+    worker to amend, and the fostering team's signed search CDMF stands."""
+    case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller,
+                subject={"child_ref": "C-7606", "name": "Drew Example"})
+    case.do("prepare_cdmf", "prepare_cdmf__commissioned")
+    for step in AGENCY_SEARCH:
+        case.do(step)
+    case.do("sign_tm", "sign_tm__returned")
+    case.do("prepare_cdmf", "prepare_cdmf__commissioned")
+    assert case.ready() == ["sign_tm"]
+    assert _search_steps(case) == list(AGENCY_SEARCH)
+
+
+def test_a_deferred_placement_request_is_signed_again_as_before(app, as_user, traveller):
+    """Seed 1a: a placement request (not commissioned) has no search; deferred, the social
+    worker's CDMF is signed again by the team manager and listed for the next alternate
+    Friday, as before."""
+    case = Walk(app, as_user, "ctmp", ROLES, ANSWERS, "social_worker", traveller,
+                subject={"child_ref": "C-7607", "name": "Drew Example"})
+    case.do("prepare_cdmf")
+    for step in ("sign_tm", "sign_sl", "sign_hos"):
+        case.do(step)
+    case.at("2026-11-27T08:31:00+00:00")
+    case.do("record_decision", "record_decision__deferred")
+    case.do("send_decision")
+    case.do("prepare_cdmf")
+    assert case.ready() == ["sign_tm"]
+    case.do("sign_tm")
+    assert case.data()["panel_meeting_date"] == "2026-12-11"
