@@ -1,10 +1,11 @@
 """Issue 20 part 3, decisions sent the same day. CTMP procedure, 1b "Decision of the panel":
 "This will be emailed to the Social Worker by CTMP administrator on the day of the panel",
 with the conditions and comments the panel made. When the chair records the decision, the
-diagram's decisionNotify (record_decision: the initiator, the case's team manager, and the
-commissioning officer for a commissioned placement) is told by email through the one channel
-(a real local SMTP server), never with the child's name; the decision is a PDF kept on the
-case; and a case system's receiver (a real local HTTP server) is sent it, signed.
+diagram's decisionNotify (record_decision: the child's allocated social worker, the case's
+team manager, and the commissioning officer for a commissioned placement) is told by email
+through the one channel (a real local SMTP server), never with the child's name; the decision
+is a PDF kept on the case; and a case system's receiver (a real local HTTP server) is sent it,
+signed.
 """
 from __future__ import annotations
 
@@ -144,7 +145,7 @@ def test_with_notify_configured_the_decision_goes_through_notify_with_its_templa
 
 
 CTMP_XML = (ROOT / "processes" / "ctmp" / "ctmp.bpmn").read_text()
-NOTIFY_PROPERTY = ('name="decisionNotify" value="case_allocated_worker, initiator, team_manager, '
+NOTIFY_PROPERTY = ('name="decisionNotify" value="case_allocated_worker, team_manager, '
                    'commissioning_officer if commissioned"')
 
 
