@@ -18,7 +18,7 @@ ROLES = {
     "practice_escalated": "service_manager",
 }
 PRACTICE = {"practice_to_raise": "needs_improvement",
-            "practice_detail": "The pro-forma gave no contingency timescales; tell the team manager."}
+            "practice_detail": "The pro-forma gave no contingency timescales; tell the TM."}
 
 
 @pytest.fixture
