@@ -13,7 +13,7 @@ ANSWERS = samples("ppm")
 ROLES = {
     "record_review": "panel_administrator", "invite": "panel_administrator",
     "distribute_notes": "panel_administrator", "complete_tracker": "social_worker",
-    "record_outcome": "panel_chair",
+    "record_outcome": "panel_chair", "raise_practice": "panel_chair",
 }
 
 
@@ -78,6 +78,8 @@ def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved
     case.do("complete_tracker")
     case.at("2027-03-11T14:01:00+00:00")
     case.do("record_outcome", "record_outcome__achieved")
+    # The chair flagged practice: it is raised by the next working day (seed L45) beside the notes.
+    case.do("raise_practice", practice_raised_on="2027-03-12")
     response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
     assert response.status_code == 422  # the chair flagged practice: when was it raised?
     instance = case.do("distribute_notes", "distribute_notes__practice")

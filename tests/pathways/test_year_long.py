@@ -135,6 +135,7 @@ def test_a_year_of_permanence_returns_each_heard_when_the_forum_said(app, as_use
         year.at(_moment(meeting, RECORD_AFTER[round_number % len(RECORD_AFTER)], "2099-01-01"))
         if round_number == 6:
             year.do("record_outcome", "record_outcome__achieved")
+            year.do("raise_practice")  # the chair flagged practice: raised by the next day (L45)
             year.do("distribute_notes", "distribute_notes__practice")
             break
         wanted = (_day(meeting) + timedelta(weeks=9 + round_number)).isoformat()
