@@ -80,9 +80,8 @@ def test_endorsed_plan_returns_on_the_tracking_date_until_permanence_is_achieved
     case.do("record_outcome", "record_outcome__achieved")
     # The chair flagged practice: it is raised by the next working day (seed L45) beside the notes.
     case.do("raise_practice", practice_raised_on="2027-03-12")
-    response = case.submit("distribute_notes", ANSWERS["distribute_notes"])
-    assert response.status_code == 422  # the chair flagged practice: when was it raised?
-    instance = case.do("distribute_notes", "distribute_notes__practice")
+    # Its date is on that step only, not asked again when the tracker is updated.
+    instance = case.do("distribute_notes")
     assert instance["status"] == "completed"
     assert instance["data"]["tracking_round"] == 2
 

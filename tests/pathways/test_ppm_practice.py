@@ -44,8 +44,7 @@ def test_practice_noted_at_ppm_is_raised_by_the_next_working_day(case):
     assert task["due_at"].startswith("2026-12-04T17:00")  # Thursday's meeting: Friday
     assert "following day at the latest" in task["due_rule"]
     case.do("raise_practice")
-    instance = case.do("distribute_notes", "distribute_notes__practice",
-                       practice_raised_on="2026-12-04")
+    instance = case.do("distribute_notes")
     assert instance["status"] == "waiting"  # the plan returns on the tracking date
     assert case.ready() == []
 
@@ -54,7 +53,7 @@ def test_practice_not_raised_at_ppm_goes_to_the_service_manager(case):
     """Governance & Quality Assurance (seed L45): not recorded as raised by the end of the next
     working day, the service manager is asked to make sure the team manager hears of it."""
     case.do("record_outcome", "record_outcome__endorsed", **PRACTICE)
-    case.do("distribute_notes", "distribute_notes__practice", practice_raised_on="2026-12-04")
+    case.do("distribute_notes")
     case.at("2026-12-04T16:59:00+00:00")
     assert case.ready() == ["raise_practice"]
     case.at("2026-12-04T17:01:00+00:00")
@@ -69,3 +68,14 @@ def test_no_practice_at_ppm_adds_no_step(case):
     meeting that noted none goes straight to the notes."""
     case.do("record_outcome", "record_outcome__endorsed")
     assert case.ready() == ["distribute_notes"]
+
+
+def test_the_step_after_the_forum_asks_only_for_the_tracker(case):
+    """Governance & Quality Assurance (seed L44-45): the minutes go out on their own step
+    (`panel_minutes`) and flagged practice is dated on `raise_practice`; the per-child step
+    after the forum asked both again. It now brings the tracker up to date only."""
+    case.do("record_outcome", "record_outcome__endorsed", **PRACTICE)
+    step = case.task("distribute_notes")
+    form = case.clients[case.roles["distribute_notes"]].get(f"/api/v1/tasks/{step['id']}").json
+    assert set(form["form"]["schema"]["properties"]) == {"tracker_updated"}
+    assert step["title"] == "Update the tracker"

@@ -136,13 +136,12 @@ def test_a_year_of_permanence_returns_each_heard_when_the_forum_said(app, as_use
         if round_number == 6:
             year.do("record_outcome", "record_outcome__achieved")
             year.do("raise_practice")  # the chair flagged practice: raised by the next day (L45)
-            year.do("distribute_notes", "distribute_notes__practice")
+            year.do("distribute_notes")
             break
         wanted = (_day(meeting) + timedelta(weeks=9 + round_number)).isoformat()
         year.do("record_outcome", "record_outcome__endorsed", next_tracking_date=wanted)
         year.at(_moment(meeting, DECIDE_AFTER[round_number % len(DECIDE_AFTER)], "2099-01-01"))
-        year.do("distribute_notes", notes_distributed_on=year.instance["data"].get(
-            "notes_distributed_on", "2026-12-07"))
+        year.do("distribute_notes")
         meeting = year.instance["data"]["tracking_meeting_date"]
         # the first fortnightly Thursday meeting on or after the date the forum set
         assert 0 <= (_day(meeting) - _day(wanted)).days < 14, (round_number, wanted, meeting)
