@@ -88,3 +88,11 @@ def test_a_time_that_is_not_a_time_comes_back_with_an_error_summary(app, browser
     with app.app_context():
         assert db.session.get(Panel, "ctmp").request_cadences["placement_request"][
             "cutoff_time"] == "09:00"
+
+
+def test_the_panels_page_says_the_1a_deadline_beside_the_panels(browser, traveller):
+    """Seed (CTMP) 1a: "THURSDAY MORNING (before the Friday panel)": people preparing a CDMF
+    read 1a's own deadline on the panel's page, under the panel's Thursday noon."""
+    page = browser("social_worker").get("/panels/ctmp").get_data(as_text=True)
+    assert "Forms by Thursday 12 noon" in page
+    assert f"<li>Placement request (not commissioned): {RULE_1A}</li>" in page
