@@ -46,11 +46,27 @@ class PanelSchema(schemas.Schema):
     # Request types heard less often than the panel sits (CTMP 1a: alternate Fridays).
     request_cadences = fields.Function(lambda p: _cadences(p.request_cadences), required=True,
                                        metadata={"type": "array", "items": {"type": "object"}})
+    # Request types whose papers are due at a time of their own (CTMP 1a: Thursday morning,
+    # not the panel's Thursday noon), the same working days before the meeting.
+    request_cutoffs = fields.Function(lambda p: _cutoffs(p.request_cadences), required=True,
+                                      metadata={"type": "array", "items": {"type": "object"}})
+
+
+# A request type's entry in `request_cadences` holds its cadence, its cut-off, or both.
+CADENCE_KEYS = ("every_weeks", "anchor")
+CUTOFF_KEYS = ("cutoff_time", "cutoff_rule")
 
 
 def _cadences(stored: dict | None) -> list[dict]:
     return [{"request_type": kind, "every_weeks": value["every_weeks"],
-             "anchor": value["anchor"]} for kind, value in sorted((stored or {}).items())]
+             "anchor": value["anchor"]} for kind, value in sorted((stored or {}).items())
+            if value.get("every_weeks")]
+
+
+def _cutoffs(stored: dict | None) -> list[dict]:
+    return [{"request_type": kind, "cutoff_time": value["cutoff_time"],
+             "cutoff_rule": value.get("cutoff_rule", "")}
+            for kind, value in sorted((stored or {}).items()) if value.get("cutoff_time")]
 
 
 class RequestCadence(schemas.Schema):
@@ -60,6 +76,16 @@ class RequestCadence(schemas.Schema):
         r"^[a-z][a-z0-9_]{0,39}$", error="must be a request type such as placement_request"))
     every_weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=8))
     anchor = fields.Date(required=True)
+
+
+class RequestCutoff(schemas.Schema):
+    """Papers of a request type due at `cutoff_time` (London) on the panel's cut-off day,
+    `cutoff_rule` saying so in words."""
+    request_type = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,39}$", error="must be a request type such as placement_request"))
+    cutoff_time = fields.String(required=True, validate=validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="must be a time like 09:30"))
+    cutoff_rule = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class MeetingSchema(schemas.Schema):
@@ -118,6 +144,8 @@ class PanelChanges(schemas.Schema):
                           validate=validate.Length(max=40))
     # The whole list: a request type left out is heard at every meeting again.
     request_cadences = fields.List(fields.Nested(RequestCadence), validate=validate.Length(max=20))
+    # The whole list too: a request type left out has the panel's cut-off again.
+    request_cutoffs = fields.List(fields.Nested(RequestCutoff), validate=validate.Length(max=20))
 
     @validates_schema
     def _hours(self, data, **_kwargs):
@@ -177,9 +205,17 @@ class PanelView(MethodView):
         if ends <= changes.get("starts_at", panel.starts_at):
             raise Invalid("The meeting must end after it starts",
                           {"ends_at": ["must be after starts_at"]})
-        before = {name: getattr(panel, name) for name in changes}
+        stored = panel.request_cadences or {}
         if "request_cadences" in changes:
-            changes["request_cadences"] = _cadences_to_store(panel, changes["request_cadences"])
+            stored = _merged(stored, _cadences_to_store(panel, changes["request_cadences"]),
+                             CADENCE_KEYS)
+        if "request_cutoffs" in changes:
+            stored = _merged(stored, _cutoffs_to_store(changes.pop("request_cutoffs")),
+                             CUTOFF_KEYS)
+            changes["request_cadences"] = stored or None
+        elif "request_cadences" in changes:
+            changes["request_cadences"] = stored
+        before = {name: getattr(panel, name) for name in changes}
         panels.update_panel(panel, changes)
         audit.note("panel", key, None, detail={"changed": {
             name: {"from": before[name], "to": value} for name, value in changes.items()
@@ -203,6 +239,31 @@ def _cadences_to_store(panel: Panel, cadences: list[dict]) -> dict:
     if errors:
         raise Invalid("Check the request types' cadences", errors)
     return stored
+
+
+def _cutoffs_to_store(cutoffs: list[dict]) -> dict:
+    stored, errors = {}, {}
+    for index, cutoff in enumerate(cutoffs):
+        kind = cutoff["request_type"]
+        if kind in stored:
+            errors[f"request_cutoffs.{index}.request_type"] = ["is given twice"]
+        stored[kind] = {"cutoff_time": cutoff["cutoff_time"],
+                        "cutoff_rule": cutoff["cutoff_rule"]}
+    if errors:
+        raise Invalid("Check the request types' cut-offs", errors)
+    return stored
+
+
+def _merged(stored: dict, given: dict, keys: tuple[str, ...]) -> dict:
+    """The types' entries with `keys` replaced by what was given and the rest kept (a type's
+    cadence stays when its cut-off changes, and the other way round)."""
+    merged = {}
+    for kind in sorted(set(stored) | set(given)):
+        entry = {k: v for k, v in (stored.get(kind) or {}).items() if k not in keys}
+        entry |= given.get(kind, {})
+        if entry:
+            merged[kind] = entry
+    return merged
 
 
 @blp.route("/panels/<string:key>/meetings")

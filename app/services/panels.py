@@ -91,10 +91,35 @@ def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
         .order_by(Meeting.starts_at)))
 
 
+def own_cadence(panel: Panel, kind: str | None) -> dict | None:
+    """The kind's own cadence ({"every_weeks", "anchor"}), None when it is heard every meeting.
+    A kind's entry in `request_cadences` may hold only a cut-off of its own."""
+    entry = (panel.request_cadences or {}).get(kind or "")
+    return entry if entry and entry.get("every_weeks") else None
+
+
+def own_cutoff(panel: Panel, kind: str | None) -> dict | None:
+    """The kind's own cut-off ({"cutoff_time", "cutoff_rule"}), None when the panel's holds
+    (CTMP 1a: "THURSDAY MORNING" while other papers are due Thursday 12 noon)."""
+    entry = (panel.request_cadences or {}).get(kind or "")
+    return entry if entry and entry.get("cutoff_time") else None
+
+
+def submission_deadline(meeting: Meeting, kind: str | None = None) -> datetime:
+    """When papers of `kind` are due for the meeting: the meeting's deadline, or the same
+    working days before the day it is held at the kind's own time of day."""
+    cutoff = own_cutoff(meeting.panel, kind)
+    if cutoff is None:
+        return meeting.submission_deadline
+    day = meeting.starts_at.astimezone(LONDON).date()
+    return local_moment(cutoff_day(day, meeting.panel.cutoff_working_days),
+                        cutoff["cutoff_time"])
+
+
 def hears(panel: Panel, kind: str | None, scheduled_on: date) -> bool:
     """Whether a meeting scheduled on that day hears requests of `kind`: every meeting,
     unless the panel gives the kind a cadence of its own (CTMP 1a: alternate Fridays)."""
-    cadence = (panel.request_cadences or {}).get(kind or "")
+    cadence = own_cadence(panel, kind)
     if not cadence:
         return True
     every = 7 * int(cadence["every_weeks"])
@@ -117,17 +142,22 @@ def next_meeting(panel: Panel, moment: datetime, retrospective: bool = False,
         Meeting.starts_at > moment)
     if after:
         query = query.where(Meeting.starts_at >= local_moment(after + timedelta(days=1), "00:00"))
-    elif not retrospective:
+    # A kind with its own cut-off is checked below against that, not the panel's.
+    own_deadline = not after and not retrospective and own_cutoff(panel, kind) is not None
+    if not after and not retrospective and not own_deadline:
         query = query.where(Meeting.submission_deadline >= moment)
     if focus:
         query = query.where(Meeting.focus == focus)
     if not_before:
         query = query.where(Meeting.starts_at >= local_moment(not_before, "00:00"))
-    if retrospective or not (panel.request_cadences or {}).get(kind or ""):
+    by_cadence = not retrospective and own_cadence(panel, kind) is not None
+    if not by_cadence and not own_deadline:
         meeting = db.session.scalars(query.order_by(Meeting.starts_at).limit(1)).first()
     else:
         meeting = next((each for each in db.session.scalars(query.order_by(Meeting.starts_at))
-                        if hears(panel, kind, each.scheduled_on)), None)
+                        if (not by_cadence or hears(panel, kind, each.scheduled_on))
+                        and (not own_deadline or submission_deadline(each, kind) >= moment)),
+                       None)
     if meeting is None:
         raise ValueError(f"no {panel.key} meeting is scheduled within three months")
     return meeting

@@ -9,6 +9,7 @@ from datetime import date
 from app.engine.working_days import WEEKDAYS
 from app.models import Panel
 from app.services import form_store, forms
+from app.services.panels import own_cadence
 
 # How often a request type may be heard, as the administrator reads it; "" is every meeting.
 EVERY = {"": "Every meeting", "2": "Alternate weeks", "3": "Every 3 weeks",
@@ -37,7 +38,7 @@ def form_values(panel: Panel) -> dict:
     """The stored cadences as the form's fields: `cadence-<type>` and the anchor's parts."""
     values: dict = {}
     for kind in request_types(panel):
-        stored = (panel.request_cadences or {}).get(kind)
+        stored = own_cadence(panel, kind)
         values[f"cadence-{kind}"] = str(stored["every_weeks"]) if stored else ""
         anchor = date.fromisoformat(stored["anchor"]) if stored else None
         values[f"cadence-{kind}-anchor"] = {
@@ -74,8 +75,13 @@ def check(panel: Panel, values: dict, errors: dict) -> dict | None:
         if every not in EVERY:
             errors[name] = f"Select how often {title} requests are heard"
             continue
+        # A type's own deadline for papers (app/web/panel_cutoffs.py) shares its entry.
+        kept = {k: v for k, v in stored.get(kind, {}).items() if k not in ("every_weeks", "anchor")}
         if not every:
-            stored.pop(kind, None)
+            if kept:
+                stored[kind] = kept
+            else:
+                stored.pop(kind, None)
             continue
         anchor = _anchor(values[f"{name}-anchor"])
         if anchor is None:
@@ -86,7 +92,7 @@ def check(panel: Panel, values: dict, errors: dict) -> dict | None:
                 f"The first date {title} requests are heard must be a day the panel meets "
                 f"(a {WEEKDAYS[panel.weekday].capitalize()})")
         else:
-            stored[kind] = {"every_weeks": int(every), "anchor": anchor.isoformat()}
+            stored[kind] = {"every_weeks": int(every), "anchor": anchor.isoformat()} | kept
     return stored
 
 
@@ -98,14 +104,21 @@ def _anchor(parts: dict) -> date | None:
 
 
 def shown(panel: Panel, value: dict | None) -> str:
-    """Cadences in words for the confirmation page."""
+    """Cadences (and a type's own deadline for papers) in words for the confirmation page."""
     if not value:
         return "Every request type at every meeting"
     titles = request_types(panel)
-    return "; ".join(
-        f"{titles.get(kind, kind)}: {_how_often(each['every_weeks']).lower()} from "
-        f"{date.fromisoformat(each['anchor']).strftime('%-d %B %Y')}"
-        for kind, each in sorted(value.items()))
+    return "; ".join(f"{titles.get(kind, kind)}: {_in_words(each)}"
+                     for kind, each in sorted(value.items()))
+
+
+def _in_words(entry: dict) -> str:
+    heard = (f"{_how_often(entry['every_weeks']).lower()} from "
+             f"{date.fromisoformat(entry['anchor']).strftime('%-d %B %Y')}"
+             if entry.get("every_weeks") else "every meeting")
+    if not entry.get("cutoff_time"):  # the panel's own deadline holds
+        return heard
+    return f"{heard}, papers due by {entry['cutoff_time']} ({entry.get('cutoff_rule', '')})"
 
 
 def _how_often(every_weeks: int) -> str:

@@ -14,6 +14,7 @@ from app.models import Meeting, Panel
 from app.security import signed_in_user
 from app.services import access, meeting_changes, minutes, panels
 from app.services.errors import NotFound, ServiceError
+from app.web import panel_cadences
 from app.web.sessions import page_login_required
 
 bp = Blueprint("panel_pages", __name__)
@@ -54,7 +55,13 @@ def panel(key: str):
     today = clock.now().astimezone(LONDON).date()
     meetings = panels.meetings_between(found, today, today + panels.GENERATE_AHEAD)
     db.session.commit()
+    # A request type's own deadline (CTMP 1a: Thursday morning) beside the panel's rule.
+    titles = panel_cadences.request_types(found)
+    own_deadlines = [(titles.get(kind, kind), entry.get("cutoff_rule") or entry["cutoff_time"])
+                     for kind, entry in sorted((found.request_cadences or {}).items())
+                     if entry.get("cutoff_time")]
     return render_template("web/panel.html", panel=found, meetings=meetings,
+                           own_deadlines=own_deadlines,
                            weekday=WEEKDAYS[found.weekday].capitalize(),
                            can_change=bool(user.role_keys & PANEL_EDITORS))
 

@@ -17,7 +17,7 @@ from app.models import Meeting, Panel
 from app.security import signed_in_user
 from app.services import panels
 from app.services.errors import NotFound
-from app.web import panel_cadences
+from app.web import panel_cadences, panel_cutoffs
 from app.web.sessions import page_login_required
 
 bp = Blueprint("panel_settings", __name__)
@@ -26,7 +26,8 @@ CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_MEMBERS = 40
 # Field, its label on the page (errors and the confirmation name it so). The panel's own
 # cadence is read only (meetings already made follow it); how often each request type is
-# heard is edited in app/web/panel_cadences.py and stored as `request_cadences`.
+# heard is edited in app/web/panel_cadences.py and stored as `request_cadences`, and so is a
+# request type's own deadline for papers (app/web/panel_cutoffs.py).
 LABELS = {
     "starts_at": "Start time", "ends_at": "End time", "slot_minutes": "Slot length",
     "cutoff_working_days": "Working days before the meeting",
@@ -35,7 +36,7 @@ LABELS = {
     "chair": "Chair", "vice_chair": "Vice chair", "administrator": "Administrator",
     "members": "Members", "notes": "Notes for administrators",
 }
-CADENCES_LABEL = "Request types heard less often than the panel sits"
+CADENCES_LABEL = "Request types' own cadence or deadline for papers"
 HOLIDAY = {"move": "Move to the next working day", "cancel": "Cancel the meeting"}
 
 
@@ -118,7 +119,7 @@ def _form_values(panel: Panel) -> dict:
     values = {name: "" if getattr(panel, name) is None else str(getattr(panel, name))
               for name in LABELS}
     values["members"] = "\n".join(panel.members or [])
-    return values | panel_cadences.form_values(panel)
+    return values | panel_cadences.form_values(panel) | panel_cutoffs.form_values(panel)
 
 
 def _shown(panel: Panel, name: str, value) -> str:
@@ -156,9 +157,14 @@ def change(key: str):
     """Checked, then confirmed: the first post shows what changes (and which meetings with
     cases listed take new hours); the second, with `confirmed`, makes the change."""
     panel = _editor(key)
-    values = _typed() | panel_cadences.typed(panel, request.form)
+    values = (_typed() | panel_cadences.typed(panel, request.form)
+              | panel_cutoffs.typed(panel, request.form))
     changes, errors = check(values)
     cadences = panel_cadences.check(panel, values, errors)
+    if any(name.startswith("cutoff-") for name in values):  # the types' own deadlines
+        cadences = panel_cutoffs.check(panel, values, errors,
+                                       dict(panel.request_cadences or {}) if cadences is None
+                                       else cadences)
     if cadences is not None:  # shown on the form: {} means every type at every meeting
         changes["request_cadences"] = cadences or None
     if errors:

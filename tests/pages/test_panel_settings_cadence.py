@@ -8,6 +8,10 @@ from app.extensions import db
 from app.models import AuditEvent, Panel
 from tests.pages.test_panel_settings import _form
 
+# Seed 1a's own deadline, "THURSDAY MORNING", shares the type's entry and is kept when the
+# cadence changes (tests/pages/test_panel_settings_cutoff.py edits it).
+CUTOFF_1A = {"cutoff_time": "09:00", "cutoff_rule": "Thursday morning before the Friday panel"}
+
 
 def _cadence_form(browser, every: str, day: str, month: str, year: str) -> dict:
     """The whole CTMP settings form with the 1a placement request's cadence as typed."""
@@ -53,12 +57,13 @@ def test_the_administrator_moves_the_alternate_fridays_of_1a_requests(app, brows
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(Panel, "ctmp").request_cadences == {
-            "placement_request": {"every_weeks": 2, "anchor": "2026-12-04"}}
+            "placement_request": {"every_weeks": 2, "anchor": "2026-12-04", **CUTOFF_1A}}
         event = _newest_change("ctmp")
         assert event.actor == "panel_administrator"
         assert event.detail["changed"]["request_cadences"] == {
-            "from": {"placement_request": {"every_weeks": 2, "anchor": "2026-11-27"}},
-            "to": {"placement_request": {"every_weeks": 2, "anchor": "2026-12-04"}}}
+            "from": {"placement_request": {"every_weeks": 2, "anchor": "2026-11-27",
+                                           **CUTOFF_1A}},
+            "to": {"placement_request": {"every_weeks": 2, "anchor": "2026-12-04", **CUTOFF_1A}}}
     [api] = [p for p in admin.get("/api/v1/panels").get_json() if p["key"] == "ctmp"]
     assert api["request_cadences"] == [
         {"request_type": "placement_request", "every_weeks": 2, "anchor": "2026-12-04"}]
@@ -74,7 +79,7 @@ def test_a_request_type_heard_at_every_meeting_again(app, browser, traveller):
     assert admin.post("/panels/ctmp/settings", typed).status_code == 302
     with app.app_context():
         assert db.session.get(Panel, "ctmp").request_cadences == {
-            "mtfc": {"every_weeks": 3, "anchor": "2026-12-11"}}
+            "placement_request": CUTOFF_1A, "mtfc": {"every_weeks": 3, "anchor": "2026-12-11"}}
 
 
 def test_a_first_date_that_is_not_a_panel_day_comes_back_with_an_error_summary(
