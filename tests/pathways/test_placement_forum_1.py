@@ -159,15 +159,14 @@ def test_unregistered_supported_accommodation_for_a_17_year_old_is_flagged_and_t
         ("supported_accommodation", "unregistered")  # so Part 3 reports it to Ofsted
     part_3 = case.follow(tracked["id"], {"record_placement": "team_manager",
                                          "notify_ofsted": "panel_administrator"},
-                         {"record_placement": {  # and the paperwork Part 3 asks for
+                         {"record_placement": {  # and the paperwork Part 1 did not have
                              "provider": "Example Housing Ltd",
-                             "unregulated_notification_ref": "UN-3001",
                              "unregistered_ddr_ref": "DDR-3001"}},
                          "team_manager")
     handed = part_3.data()
     part_3.do("record_placement", **{k: handed[k] for k in (  # as handed over, checked
         "placement_location", "registration_status", "placement_setting", "child_age",
-        "placement_start_date", "placement_weekly_cost")})
+        "placement_start_date", "placement_weekly_cost", "unregulated_notification_ref")})
     assert part_3.ready() == ["notify_ofsted"]  # unregistered: reported to Ofsted
 
 
