@@ -14,6 +14,7 @@ ROLES = {
     "record_review": "panel_administrator", "invite": "panel_administrator",
     "distribute_notes": "panel_administrator", "complete_tracker": "social_worker",
     "record_outcome": "panel_chair", "raise_practice": "panel_chair",
+    "practice_escalated": "service_manager",
 }
 
 

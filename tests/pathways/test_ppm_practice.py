@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pathways.walker import Walk, samples
+from tests.pathways.test_ppm import ANSWERS, ROLES
+from tests.pathways.walker import Walk
 
-ANSWERS = samples("ppm")
-ROLES = {
-    "record_review": "panel_administrator", "invite": "panel_administrator",
-    "distribute_notes": "panel_administrator", "complete_tracker": "social_worker",
-    "record_outcome": "panel_chair", "raise_practice": "panel_chair",
-    "practice_escalated": "service_manager",
-}
 PRACTICE = {"practice_to_raise": "needs_improvement",
             "practice_detail": "The pro-forma gave no contingency timescales; tell the TM."}
 
