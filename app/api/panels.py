@@ -54,7 +54,7 @@ class PanelSchema(schemas.Schema):
 
 # A request type's entry in `request_cadences` holds its cadence, its cut-off, or both.
 CADENCE_KEYS = ("every_weeks", "anchor")
-CUTOFF_KEYS = ("cutoff_time", "cutoff_rule")
+CUTOFF_KEYS = panels.CUTOFF_KEYS
 
 
 def _cadences(stored: dict | None) -> list[dict]:
@@ -84,8 +84,9 @@ class RequestCutoff(schemas.Schema):
     request_type = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,39}$", error="must be a request type such as placement_request"))
     cutoff_time = fields.String(required=True, validate=validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="must be a time like 09:30"))
-    cutoff_rule = fields.String(required=True, validate=validate.Length(min=1, max=500))
+        panels.CLOCK_PATTERN, error="must be a time like 09:30"))
+    cutoff_rule = fields.String(required=True, validate=validate.Length(
+        min=1, max=panels.CUTOFF_RULE_LIMIT))
 
 
 class MeetingSchema(schemas.Schema):
@@ -123,7 +124,7 @@ class MeetingDetailSchema(MeetingSchema):
     items = fields.List(fields.Nested(ItemSchema), required=True)
 
 
-CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="must be a time like 09:30")
+CLOCK = validate.Regexp(panels.CLOCK_PATTERN, error="must be a time like 09:30")
 
 
 class PanelChanges(schemas.Schema):

@@ -91,6 +91,14 @@ def meetings_between(panel: Panel, start: date, end: date) -> list[Meeting]:
         .order_by(Meeting.starts_at)))
 
 
+# A 24-hour London time of day as panels store it ("09:30"): the settings page and the API
+# check meeting hours and cut-offs against the same pattern.
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# What a request type's entry in `request_cadences` holds besides its cadence: its own cut-off.
+CUTOFF_KEYS = ("cutoff_time", "cutoff_rule")
+CUTOFF_RULE_LIMIT = 500
+
+
 def own_cadence(panel: Panel, kind: str | None) -> dict | None:
     """The kind's own cadence ({"every_weeks", "anchor"}), None when it is heard every meeting.
     A kind's entry in `request_cadences` may hold only a cut-off of its own."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 
 from app.models import Panel
+from app.services.panels import CLOCK_PATTERN, CUTOFF_KEYS, CUTOFF_RULE_LIMIT
 from app.web.panel_cadences import request_types
 
-CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-KEYS = ("cutoff_time", "cutoff_rule")
-RULE_LIMIT = 500
+CLOCK = re.compile(CLOCK_PATTERN)
 
 
 def form_values(panel: Panel) -> dict:
@@ -45,7 +44,7 @@ def check(panel: Panel, values: dict, errors: dict, stored: dict) -> dict:
         if name not in values:
             continue  # not on the form: kept as it is
         time, rule = values[name], values[f"{name}-rule"]
-        entry = {k: v for k, v in stored.get(kind, {}).items() if k not in KEYS}
+        entry = {k: v for k, v in stored.get(kind, {}).items() if k not in CUTOFF_KEYS}
         if not time and not rule:
             if entry:
                 stored[kind] = entry
@@ -57,9 +56,9 @@ def check(panel: Panel, values: dict, errors: dict, stored: dict) -> dict:
                             "or left empty for the panel's own")
         if not rule:
             errors[f"{name}-rule"] = f"Enter the deadline for {title} papers in words"
-        elif len(rule) > RULE_LIMIT:
+        elif len(rule) > CUTOFF_RULE_LIMIT:
             errors[f"{name}-rule"] = (f"The deadline for {title} papers in words must be "
-                                      f"{RULE_LIMIT} characters or fewer")
+                                      f"{CUTOFF_RULE_LIMIT} characters or fewer")
         if name not in errors and f"{name}-rule" not in errors:
             stored[kind] = entry | {"cutoff_time": time, "cutoff_rule": rule}
     return stored

@@ -22,7 +22,7 @@ from app.web.sessions import page_login_required
 
 bp = Blueprint("panel_settings", __name__)
 
-CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+CLOCK = re.compile(panels.CLOCK_PATTERN)
 MAX_MEMBERS = 40
 # Field, its label on the page (errors and the confirmation name it so). The panel's own
 # cadence is read only (meetings already made follow it); how often each request type is
