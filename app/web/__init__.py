@@ -107,8 +107,11 @@ def menu(user) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
     app.config.setdefault("SESSION_LIFETIME_HOURS", 12)
+    # The cookie lives as long as a session may (the server ends an idle one itself): were it
+    # to lapse at the idle limit, the browser would drop it just as the session ended and the
+    # sign-in page could never say the person was signed out for being inactive.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        minutes=app.config["SESSION_IDLE_MINUTES"])
+        hours=app.config["SESSION_LIFETIME_HOURS"])
     sso.check_configuration(app)
     csrf.init_app(app)
     app.before_request(check_session)

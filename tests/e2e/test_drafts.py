@@ -104,80 +104,103 @@ def test_a_draft_with_answers_that_cannot_be_read_keeps_and_names_them(new_page)
 
 
 @pytest.fixture
-def short_session(app, monkeypatch):
-    """A 30-second idle timeout, warned about 24 seconds before: the same settings a council
-    gives in minutes (PANELFLOW_SESSION_MINUTES, PANELFLOW_SESSION_WARNING_MINUTES). The
-    warning is long because the test checks the dialog (axe, a screenshot) before pressing
-    "Stay signed in": on a machine with both cores busy that took more than 6 seconds and the
-    session had ended first (issue 21's stressed runs)."""
-    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 30 / 60)
-    monkeypatch.setitem(app.config, "SESSION_WARNING_MINUTES", 24 / 60)
-    # The periodic autosave (30 s by default) must not save what is typed after the warning
-    # before the session ends: that answer is the one the end of the session must keep.
-    monkeypatch.setitem(app.config, "AUTOSAVE_SECONDS", 300)
-    return 30
+def session_settings(app, monkeypatch):
+    """A council's settings (PANELFLOW_SESSION_MINUTES, PANELFLOW_SESSION_WARNING_MINUTES):
+    signed out after 30 idle minutes, warned 5 minutes before."""
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 30)
+    monkeypatch.setitem(app.config, "SESSION_WARNING_MINUTES", 5)
+    # The periodic autosave must not save what is typed after the warning before the session
+    # ends: that answer is the one the end of the session must keep.
+    monkeypatch.setitem(app.config, "AUTOSAVE_SECONDS", 3 * 60 * 60)
 
 
 def test_a_timed_out_session_warns_saves_as_you_go_and_loses_nothing(app, new_page,
-                                                                      short_session):
+                                                                      session_settings):
+    """Both clocks are the test's: the page's (Playwright's clock) and the server's
+    (time-machine, stopped; the server runs in this process). The test moves them on and
+    waits for what the page shows, never for the session's minutes to pass; each check of the
+    warning has minutes of the page's own time to run in, so a busy machine cannot end the
+    session early (issue 21)."""
     page = new_page()
-    sign_in(page, "social_worker")
-    start_marp(page, "C-5252", "Riley Timeout")
-    task_id = re.search(r"/tasks/(\w+)", page.url).group(1)
-    status = page.get_by_role("status")
+    with time_machine.travel(utcnow(), tick=False) as server_clock:
+        page.clock.install(time=utcnow())  # the page's clock runs on as usual between moves
+        sign_in(page, "social_worker")
+        start_marp(page, "C-5252", "Riley Timeout")
+        task_id = re.search(r"/tasks/(\w+)", page.url).group(1)
+        status = page.get_by_role("status")
 
-    # Autosave: leaving a changed field saves the draft and says so, politely.
-    page.get_by_label(AGE).fill("fourteen")
-    page.keyboard.press("Tab")
-    expect(status).to_have_text(re.compile(
-        r"^Draft saved at \d\d:\d\d\. 1 answer needs fixing before you can submit\.$"))
-    with app.app_context():
-        assert ["child_age", "fourteen"] in db.session.get(HumanTask, task_id).draft_raw
-        db.session.remove()
-    before = page.evaluate("document.activeElement.id")
+        # Autosave: leaving a changed field saves the draft and says so, politely.
+        page.get_by_label(AGE).fill("fourteen")
+        page.keyboard.press("Tab")
+        expect(status).to_have_text(re.compile(
+            r"^Draft saved at \d\d:\d\d\. 1 answer needs fixing before you can submit\.$"))
+        with app.app_context():
+            assert ["child_age", "fourteen"] in db.session.get(HumanTask, task_id).draft_raw
+            db.session.remove()
+        before = page.evaluate("document.activeElement.id")
+        dialog = page.get_by_role("dialog", name="You’re about to be signed out")
+        expect(dialog).to_be_hidden()
 
-    # The warning: a modal dialog that takes the focus, read out with its message.
-    dialog = page.get_by_role("dialog", name="You’re about to be signed out")
-    expect(dialog).to_be_visible(timeout=short_session * 1000)
-    expect(dialog).to_have_attribute("aria-describedby", "app-timeout-message")
-    expect(dialog).to_contain_text(re.compile(r"we will sign you out in \d+ seconds"))
-    stay = dialog.get_by_role("button", name="Stay signed in")
-    expect(stay).to_be_focused()
-    assert_accessible(page, "the timeout warning")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the viewport: the dialog is fixed in it
-    page.screenshot(path=str(SCREENSHOTS / "timeout-warning.png"), animations="disabled",
-                    caret="hide")
+        # The warning, after 25 idle minutes: a modal dialog that takes the focus, read out
+        # with its message.
+        _idle(page, server_clock, timedelta(minutes=26))
+        expect(dialog).to_be_visible()
+        expect(dialog).to_have_attribute("aria-describedby", "app-timeout-message")
+        expect(dialog).to_contain_text(re.compile(r"we will sign you out in [45] minutes"))
+        stay = dialog.get_by_role("button", name="Stay signed in")
+        expect(stay).to_be_focused()
+        assert_accessible(page, "the timeout warning")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the viewport: the dialog is fixed in it
+        page.screenshot(path=str(SCREENSHOTS / "timeout-warning.png"), animations="disabled",
+                        caret="hide")
 
-    # Stay signed in, with the keyboard: the session is renewed and the focus goes back.
-    with page.expect_response(re.compile(r"/session/keepalive$")) as renewed:
-        page.keyboard.press("Enter")
-    assert renewed.value.status == 204
-    expect(dialog).to_be_hidden()
-    assert page.evaluate("document.activeElement.id") == before
+        # Stay signed in, with the keyboard: the session is renewed and the focus goes back.
+        with page.expect_response(re.compile(r"/session/keepalive$")) as renewed:
+            page.keyboard.press("Enter")
+        assert renewed.value.status == 204
+        expect(dialog).to_be_hidden()
+        assert page.evaluate("document.activeElement.id") == before
 
-    # Typing on without leaving the field, then walking away: the warning comes again and,
-    # unanswered, the session ends. What was typed since the last save is kept for this
-    # person, and they are asked to sign in again.
-    page.get_by_label(NEEDS).fill("Typed after the warning")
-    expect(dialog).to_be_visible(timeout=short_session * 1000)
-    page.wait_for_url(re.compile(r"/login\?"), timeout=short_session * 1000 + 5000)
-    expect(page.locator(".govuk-inset-text")).to_contain_text(
-        "You were signed out because you were inactive")
-    expect(page.locator(".govuk-inset-text")).to_contain_text("Your answers have been kept")
-    assert_accessible(page, "signing in again after the timeout")
+        # Typing on without leaving the field, then walking away: the warning comes again,
+        # counting down in seconds in the last minute, and, unanswered, the session ends.
+        # What was typed since the last save is kept for this person, and they are asked to
+        # sign in again.
+        page.get_by_label(NEEDS).fill("Typed after the warning")
+        _idle(page, server_clock, timedelta(minutes=26))
+        expect(dialog).to_be_visible()
+        # The server's half hour is over first, so the page ending on its own (if this machine
+        # is slow) finds the session as old as the page thinks it is.
+        server_clock.shift(timedelta(minutes=5))
+        page.clock.fast_forward("03:40")
+        expect(dialog).to_contain_text(re.compile(r"we will sign you out in \d+ seconds"))
+        page.clock.fast_forward("01:00")
+        page.wait_for_url(re.compile(r"/login\?"))
+        expect(page.locator(".govuk-inset-text")).to_contain_text(
+            "You were signed out because you were inactive")
+        expect(page.locator(".govuk-inset-text")).to_contain_text("Your answers have been kept")
+        assert_accessible(page, "signing in again after the timeout")
 
-    page.get_by_label("Username").fill("social_worker")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(rf"/tasks/{task_id}\?view=all$"))
-    expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        "We have put back the answers you typed before you were signed out")
-    expect(page.get_by_label(AGE)).to_have_value("fourteen")
-    expect(page.get_by_label(NEEDS)).to_have_value("Typed after the warning")
-    expect(page.locator(".govuk-error-summary__title")).to_have_text(
-        "1 answer needs fixing before you can submit")
-    assert_accessible(page, "a task with answers put back after signing in")
+        page.get_by_label("Username").fill("social_worker")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(rf"/tasks/{task_id}\?view=all$"))
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "We have put back the answers you typed before you were signed out")
+        expect(page.get_by_label(AGE)).to_have_value("fourteen")
+        expect(page.get_by_label(NEEDS)).to_have_value("Typed after the warning")
+        expect(page.locator(".govuk-error-summary__title")).to_have_text(
+            "1 answer needs fixing before you can submit")
+        assert_accessible(page, "a task with answers put back after signing in")
     assert not page.problems, page.problems
+
+
+def _idle(page, server_clock, idle: timedelta) -> None:
+    """The person does nothing for a while: the server's clock moves first (so a request the
+    page sends at the end finds the session as old as the page thinks), then the page's jumps,
+    firing the timers due on the way (the warning, the countdown) as a laptop opened again
+    would."""
+    server_clock.shift(idle)
+    page.clock.fast_forward(int(idle.total_seconds() * 1000))
 
 
 def test_without_javascript_a_late_save_is_kept_across_signing_in(chromium, live_server):

@@ -167,19 +167,15 @@ def test_answers_sent_after_the_browser_dropped_the_session_come_back(app, brows
 def test_answers_submitted_after_inactivity_come_back_as_a_draft(app, browser):
     """The cookie is still there but the server ended the session; Submit does not happen
     behind the person's back: the answers come back as a draft to check and submit."""
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=1)
-    try:
-        b = browser("social_worker")
-        task_url = _start_marp(b)
-        hidden = _opened(b, task_url)
-        with time_machine.travel(utcnow() + timedelta(minutes=31)):
-            response = b.client.post(task_url, data={**hidden, "action": "complete", **TYPED})
-            assert response.status_code == 302
-            target, login_page = _sign_in_from(b, response.headers["Location"])
-            assert "inactive" in login_page
-            page = b.get(target + ONE_PAGE, follow_redirects=True).get_data(as_text=True)
-    finally:
-        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=30)
+    b = browser("social_worker")
+    task_url = _start_marp(b)
+    hidden = _opened(b, task_url)
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        response = b.client.post(task_url, data={**hidden, "action": "complete", **TYPED})
+        assert response.status_code == 302
+        target, login_page = _sign_in_from(b, response.headers["Location"])
+        assert "inactive" in login_page
+        page = b.get(target + ONE_PAGE, follow_redirects=True).get_data(as_text=True)
     assert "We have put back the answers you typed before you were signed out" in page
     _assert_typed_and_named(page)
     with app.app_context():
