@@ -41,11 +41,12 @@ def _write(response):
     if not notes:
         return response
     user = current_user()
+    actor = user.username if user else None  # read before the rollback expires it
     action = "view" if request.method in ("GET", "HEAD") else "change"
     now = utcnow()
     db.session.rollback()  # whatever the request left unfinished is not ours to commit
     db.session.add_all(AuditEvent(
-        at=now, actor=user.username if user else None,
+        at=now, actor=actor,
         action="refused" if refused else action, object_type=kind, object_id=object_id,
         child_ref=child_ref, method=request.method, path=request.path[:500],
         address=request.remote_addr, status=response.status_code,

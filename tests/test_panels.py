@@ -2,11 +2,14 @@
 holidays, cut-offs, and cases listed on the right meeting."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, insert
 
 from app.engine.working_days import LONDON, is_working_day
 from app.extensions import db
-from app.models import AuditEvent, Panel
+from app.models import AuditEvent, Meeting, MeetingStatus, Panel
+from app.services import panels
 from tests.pages.conftest import Browser
 from tests.pathways.test_marp import ROLES as MARP_ROLES
 from tests.pathways.test_marp import SAMPLES as MARP_SAMPLES
@@ -265,3 +268,39 @@ def test_each_panels_chair_and_vice_chair_are_those_its_terms_of_reference_name(
     page = chair.get("/panels/ppm").get_data(as_text=True)
     assert ("Head of Service, Localities, Corporate Parenting and Fostering; vice chair: "
             "Service Manager, Children in Care and Care Leavers") in page
+
+
+def test_meetings_another_worker_made_just_now_are_kept_once_and_the_rest_made(app, ctx,
+                                                                               monkeypatch):
+    """ensure_meetings makes the missing meetings in one flush; when another worker has made
+    one of them between the look and the insert (the unique panel and date), it makes them
+    one by one instead, so none is lost and none is doubled."""
+    panel = db.session.get(Panel, "marp")
+    until = panel.first_meeting + timedelta(days=panel.every_days * 9)  # ten meetings
+    taken = panel.first_meeting + timedelta(days=panel.every_days * 4)
+    real_begin_nested = db.session.begin_nested
+    calls = []
+
+    def other_worker_first():
+        if not calls:  # the other worker's row, committed before this worker's flush
+            db.session.execute(insert(Meeting).values(
+                panel_key="marp", scheduled_on=taken, status=MeetingStatus.SCHEDULED,
+                starts_at=panels.local_moment(taken, "09:00"),
+                ends_at=panels.local_moment(taken, "10:00"),
+                submission_deadline=panels.local_moment(taken, "09:00")))
+        calls.append(1)
+        return real_begin_nested()
+
+    monkeypatch.setattr(db.session, "begin_nested", other_worker_first)
+    panels.ensure_meetings(panel, until)
+    db.session.commit()
+    monkeypatch.undo()
+
+    days = list(db.session.scalars(db.select(Meeting.scheduled_on).where(
+        Meeting.panel_key == "marp", Meeting.scheduled_on <= until).order_by(
+        Meeting.scheduled_on)))
+    assert days == [panel.first_meeting + timedelta(days=panel.every_days * n)
+                    for n in range(10)]
+    assert len(calls) == 1 + 10  # the one flush that failed, then one per meeting
+    assert db.session.scalar(db.select(func.count()).select_from(Meeting).where(
+        Meeting.panel_key == "marp", Meeting.scheduled_on == taken)) == 1

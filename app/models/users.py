@@ -80,9 +80,9 @@ class User(db.Model):
     sso_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
-    team_row: Mapped[Team | None] = relationship(lazy="selectin", viewonly=True)
-    managed_teams: Mapped[list[Team]] = relationship(secondary=team_managers, lazy="selectin")
-    led_services: Mapped[list[Service]] = relationship(secondary=service_leads, lazy="selectin")
+    team_row: Mapped[Team | None] = relationship(lazy="select", viewonly=True)
+    managed_teams: Mapped[list[Team]] = relationship(secondary=team_managers, lazy="select")
+    led_services: Mapped[list[Service]] = relationship(secondary=service_leads, lazy="select")
 
     @property
     def role_keys(self) -> set[str]:

@@ -63,16 +63,25 @@ def ensure_meetings(panel: Panel, until: date) -> None:
     """Create the panel's meetings up to `until` that do not exist yet (safe to repeat)."""
     existing = set(db.session.scalars(db.select(Meeting.scheduled_on).where(
         Meeting.panel_key == panel.key)))
+    missing: list[tuple[date, int]] = []
     scheduled, index = panel.first_meeting, 0
     while scheduled <= until:
         if scheduled not in existing:
-            try:
-                with db.session.begin_nested():  # another worker may have made it just now
-                    db.session.add(_new_meeting(panel, scheduled, index))
-            except IntegrityError:
-                pass
+            missing.append((scheduled, index))
         scheduled += timedelta(days=panel.every_days)
         index += 1
+    if not missing:
+        return
+    try:  # all in one flush (a new database, or months ahead, is hundreds of meetings) ...
+        with db.session.begin_nested():
+            db.session.add_all([_new_meeting(panel, day, i) for day, i in missing])
+    except IntegrityError:  # ... unless another worker made some just now: then one by one
+        for day, i in missing:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(_new_meeting(panel, day, i))
+            except IntegrityError:
+                pass
 
 
 def ensure_all_meetings(today: date | None = None) -> None:
