@@ -81,7 +81,7 @@ def test_sessions_end_after_inactivity(browser):
     b = browser("social_worker")
     assert b.get("/").status_code == 200
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
-        assert b.get("/").status_code == 302  # the browser has dropped the expired cookie
+        assert b.get("/").status_code == 302  # the server has ended the idle session
 
 
 def test_a_kept_cookie_is_refused_after_inactivity(app, browser):
