@@ -48,8 +48,9 @@ test-sqlite: install browser
 	PANELFLOW_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
 
 # PostgreSQL is compulsory: the run fails (never skips) if 127.0.0.1:5432 cannot be reached.
-# tests/production runs gunicorn, Celery worker and beat on PostgreSQL and Redis in both runs
-# (about half a minute each): production is PostgreSQL, whichever database the suite uses.
+# tests/production runs gunicorn, Celery worker and beat on PostgreSQL and Redis (about half a
+# minute) whichever database the suite uses: production is PostgreSQL. `make test` runs it once,
+# in its SQLite run (tests/both_databases.sh).
 test-postgres: install browser
 	PANELFLOW_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from flask import g, has_request_context
+
 from app import audit
 from app.engine.parsing import NSMAP, BpmnProblems, Problem, read_xml
 from app.engine.validation import validate_model
@@ -89,6 +91,8 @@ def _store(model, text: str, deployed_by: str, change_note: str | None,
     )
     db.session.add(version)
     db.session.flush()
+    if has_request_context():
+        g.pop(_LATEST_KEY, None)  # the request's list of newest versions now has a newer one
     audit.note("process_model", f"{version.key} v{version.version}", None)
     return version, True
 
@@ -193,7 +197,21 @@ def forms_kept_from_browser(forms_dir: Path) -> list[KeptForm]:
     return kept
 
 
+_LATEST_KEY = "panelflow_latest_versions"
+
+
 def all_latest() -> list[ProcessModelVersion]:
+    """The newest version of every diagram, by key. Kept for the rest of a request (the menu,
+    "Start a request" and the page itself each ask), and forgotten when it deploys one."""
+    if has_request_context() and _LATEST_KEY in g:
+        return list(g.get(_LATEST_KEY))
+    latest = _query_latest()
+    if has_request_context():
+        g.setdefault(_LATEST_KEY, latest)
+    return list(latest)
+
+
+def _query_latest() -> list[ProcessModelVersion]:
     newest = (db.select(ProcessModelVersion.key, db.func.max(ProcessModelVersion.version)
                         .label("v")).group_by(ProcessModelVersion.key).subquery())
     return list(db.session.scalars(

@@ -59,10 +59,12 @@ def _new_meeting(panel: Panel, scheduled: date, index: int) -> Meeting:
     return meeting
 
 
-def ensure_meetings(panel: Panel, until: date) -> None:
-    """Create the panel's meetings up to `until` that do not exist yet (safe to repeat)."""
-    existing = set(db.session.scalars(db.select(Meeting.scheduled_on).where(
-        Meeting.panel_key == panel.key)))
+def ensure_meetings(panel: Panel, until: date, existing: set[date] | None = None) -> None:
+    """Create the panel's meetings up to `until` that do not exist yet (safe to repeat).
+    `existing`: the days it has meetings for, when the caller has read them already."""
+    if existing is None:
+        existing = set(db.session.scalars(db.select(Meeting.scheduled_on).where(
+            Meeting.panel_key == panel.key)))
     missing: list[tuple[date, int]] = []
     scheduled, index = panel.first_meeting, 0
     while scheduled <= until:
@@ -86,8 +88,12 @@ def ensure_meetings(panel: Panel, until: date) -> None:
 
 def ensure_all_meetings(today: date | None = None) -> None:
     until = (today or clock.now().astimezone(LONDON).date()) + GENERATE_AHEAD
+    # Every panel's meeting days in one query: this runs on each pass of the scheduler.
+    existing: dict[str, set[date]] = {}
+    for key, day in db.session.execute(db.select(Meeting.panel_key, Meeting.scheduled_on)):
+        existing.setdefault(key, set()).add(day)
     for panel in db.session.scalars(db.select(Panel)):
-        ensure_meetings(panel, until)
+        ensure_meetings(panel, until, existing.get(panel.key, set()))
     mark_past_meetings_held(clock.now())
 
 
@@ -260,9 +266,12 @@ def record_decision(instance_id: str, fields: dict[str, str], data: dict,
 
 
 def mark_past_meetings_held(moment: datetime) -> None:
-    for meeting in db.session.scalars(db.select(Meeting).where(
-            Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at < moment)):
-        meeting.status = MeetingStatus.HELD
+    # One UPDATE, not a Meeting (its panel and agenda) loaded for each of weeks of meetings;
+    # "fetch" keeps any already loaded in this session up to date.
+    db.session.execute(
+        db.update(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
+                                 Meeting.ends_at < moment)
+        .values(status=MeetingStatus.HELD).execution_options(synchronize_session="fetch"))
 
 
 SIGNATURE_PREFIX = "sign_"  # a diagram's signature steps are named sign_<who>

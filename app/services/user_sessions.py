@@ -46,7 +46,7 @@ def resolve(raw: str) -> tuple[User | None, str | None]:
     it before a request changes anything."""
     row = db.session.scalars(
         db.select(UserSession).where(UserSession.session_hash == _digest(raw))
-        .options(joinedload(UserSession.user).selectinload(User.roles))).unique().first()
+        .options(joinedload(UserSession.user).joinedload(User.roles))).unique().first()
     if row is None:
         return None, "unknown"
     if row.ended_at is not None:
