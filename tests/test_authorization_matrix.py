@@ -430,18 +430,17 @@ def case(app, as_user):
     return Case(as_user, started.json)
 
 
-# Each placeholder a route may hold, and the fixture's record it names.
-PLACEHOLDERS = {"instance_id": "instance_id", "task_id": "task_id", "meeting_id": "meeting_id",
-                "absence_id": "absence_id", "subscription_id": "subscription_id"}
+# The placeholders a route may hold that name one of the fixture's records.
+PLACEHOLDERS = ("instance_id", "task_id", "meeting_id", "absence_id", "subscription_id")
 
 
 def _fill(url: str, case: Case) -> str:
     """The route with the case's records in its placeholders (`<string:task_id>`,
     `<task_id>`, `<int:subscription_id>`), asking the case only for those it holds."""
-    for name, key in PLACEHOLDERS.items():
+    for name in PLACEHOLDERS:
         for form in (f"<string:{name}>", f"<int:{name}>", f"<{name}>"):
             if form in url:
-                url = url.replace(form, case[key])
+                url = url.replace(form, case[name])
     return url
 
 

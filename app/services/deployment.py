@@ -203,12 +203,11 @@ _LATEST_KEY = "panelflow_latest_versions"
 def all_latest() -> list[ProcessModelVersion]:
     """The newest version of every diagram, by key. Kept for the rest of a request (the menu,
     "Start a request" and the page itself each ask), and forgotten when it deploys one."""
-    if has_request_context() and _LATEST_KEY in g:
-        return list(g.get(_LATEST_KEY))
-    latest = _query_latest()
-    if has_request_context():
-        g.setdefault(_LATEST_KEY, latest)
-    return list(latest)
+    if not has_request_context():
+        return _query_latest()
+    if _LATEST_KEY not in g:
+        setattr(g, _LATEST_KEY, _query_latest())
+    return list(getattr(g, _LATEST_KEY))
 
 
 def _query_latest() -> list[ProcessModelVersion]:
